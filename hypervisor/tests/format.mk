@@ -1,0 +1,1 @@
+test_format_SRCS := lib/format.c lib/string.c
