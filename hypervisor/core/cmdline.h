@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hypervisor command line (from Multiboot2). The same line is later appended
+ * to the Service VM's Linux command line, so it normally also carries Linux
+ * options: anything that is not ours is counted and left alone.
+ *
+ * Options: uart=port@<num> | uart=mmio@<addr> | uart=disabled,
+ *          loglevel=<0..6>, shell_cmds=<cmd>[;<cmd>...]
+ * Numbers are hex with a 0x prefix or decimal. A double-quoted part of a
+ * token keeps its blanks (shell_cmds="vm_list; cpus"); the quotes are removed.
+ */
+#ifndef HV_CORE_CMDLINE_H
+#define HV_CORE_CMDLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum uart_kind { UART_KIND_PORT, UART_KIND_MMIO, UART_KIND_DISABLED };
+
+#define CMDLINE_SHELL_CMDS_MAX 1024
+
+struct hv_options {
+	enum uart_kind uart_kind;
+	uint64_t uart_base; /* default: UART_KIND_PORT, 0x3f8 */
+	int loglevel;	    /* console log level 0..6, default LOG_LEVEL_DEFAULT */
+	bool has_shell_cmds;
+	char shell_cmds[CMDLINE_SHELL_CMDS_MAX]; /* raw "cmd;cmd args;..." */
+	uint32_t unknown_count; /* options that are not ours (left for the Service VM) */
+	uint32_t error_count;	/* options of ours with a bad value */
+};
+
+void cmdline_defaults(struct hv_options *opts);
+
+/*
+ * Resets *opts to the defaults, then applies the whole line (NULL = empty).
+ * Never fails: a bad value keeps the previous setting and pr_err says which
+ * option, which value and what is expected. Later options override earlier.
+ */
+void cmdline_parse(const char *cmdline, struct hv_options *opts);
+
+/*
+ * Splits shell_cmds: calls fn(ctx, command) for each non-empty ';'-separated
+ * command with surrounding blanks trimmed. Returns the number of commands.
+ * A command longer than CMDLINE_SHELL_CMDS_MAX - 1 is skipped with a pr_err.
+ */
+int cmdline_for_each_shell_cmd(const char *shell_cmds, void (*fn)(void *ctx, const char *cmd),
+			       void *ctx);
+
+#endif

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "debug/shell.h"
+
+#include <stdbool.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
+#include "core/cmdline.h"
+#include "core/timer.h"
+#include "debug/console.h"
+#include "debug/log.h"
+#include "debug/shell_priv.h"
+#include "debug/uart16550.h"
+#include "lib/string.h"
+
+#define SHELL_LINE_MAX	   256
+#define SHELL_PROMPT	   "ACRN:\\> "
+#define SHELL_POLL_US	   10000
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Splits in place on blanks; returns the number of words (at most max). */
+static int shell_split(char *line, char **argv, int max)
+{
+	int argc = 0;
+
+	while (*line) {
+		while (is_blank(*line))
+			*line++ = '\0';
+		if (!*line)
+			break;
+		if (argc == max)
+			return max + 1;
+		argv[argc++] = line;
+		while (*line && !is_blank(*line))
+			line++;
+	}
+	return argc;
+}
+
+void shell_execute(const char *text)
+{
+	char line[SHELL_LINE_MAX];
+	char *argv[SHELL_MAX_ARGS + 1];
+	int argc;
+
+	if (strnlen(text, SHELL_LINE_MAX) >= SHELL_LINE_MAX) {
+		console_printf("shell: command longer than %d characters ignored\n",
+			       SHELL_LINE_MAX - 1);
+		return;
+	}
+	str_copy(line, text, sizeof(line));
+	argc = shell_split(line, argv, SHELL_MAX_ARGS + 1);
+	if (argc == 0)
+		return;
+	for (unsigned int i = 0; i < shell_command_count; i++) {
+		const struct shell_command *cmd = &shell_commands[i];
+
+		if (strcmp(cmd->name, argv[0]) != 0)
+			continue;
+		if (argc - 1 < cmd->min_args || argc - 1 > cmd->max_args) {
+			console_printf("shell: usage: %s %s\n", cmd->name, cmd->usage);
+			return;
+		}
+		cmd->run(argc, argv);
+		return;
+	}
+	console_printf("shell: unknown command '%s'; type 'help' for the list\n", argv[0]);
+}
+
+static void shell_run_boot_command(void *ctx, const char *command)
+{
+	(void)ctx;
+	console_printf("%s%s\n", SHELL_PROMPT, command);
+	shell_execute(command);
+}
+
+/* Line editing: printable characters, backspace/delete, Ctrl-U, Enter. */
+static void shell_handle_char(char *line, int *len, int c)
+{
+	if (c == '\r' || c == '\n') {
+		console_write("\n", 1);
+		line[*len] = '\0';
+		shell_execute(line);
+		*len = 0;
+		console_write(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
+	} else if (c == 0x08 || c == 0x7f) {
+		if (*len > 0) {
+			(*len)--;
+			console_write("\b \b", 3);
+		}
+	} else if (c == 0x15) {
+		while (*len > 0) {
+			(*len)--;
+			console_write("\b \b", 3);
+		}
+	} else if (c >= 0x20 && c < 0x7f && *len < SHELL_LINE_MAX - 1) {
+		char ch = (char)c;
+
+		line[(*len)++] = ch;
+		console_write(&ch, 1);
+	}
+}
+
+static void shell_poll_tick(struct timer *timer)
+{
+	(void)timer; /* waking the CPU from HLT is all the tick has to do */
+}
+
+void shell_main(const char *boot_commands)
+{
+	static struct timer poll_timer;
+	char line[SHELL_LINE_MAX];
+	int len = 0;
+
+	if (boot_commands && boot_commands[0])
+		cmdline_for_each_shell_cmd(boot_commands, shell_run_boot_command, NULL);
+	if (!uart_enabled()) {
+		pr_info("shell: no console (uart=disabled); the boot CPU idles");
+		for (;;)
+			cpu_wait_for_interrupt();
+	}
+	console_write(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
+	/* The UART is polled from a periodic timer: the console needs no interrupt line. */
+	timer_start(&poll_timer, rdtsc() + tsc_from_us(SHELL_POLL_US), tsc_from_us(SHELL_POLL_US),
+		    shell_poll_tick, NULL);
+	for (;;) {
+		int c = uart_read_char();
+
+		if (c < 0) {
+			cpu_wait_for_interrupt();
+			continue;
+		}
+		shell_handle_char(line, &len, c);
+	}
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The shell's commands: one table, one function each. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/power.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/tsc.h"
+#include "arch/x86/vmx.h"
+#include "core/platform.h"
+#include "debug/console.h"
+#include "debug/log.h"
+#include "debug/shell_priv.h"
+#include "lib/string.h"
+
+extern char __image_start[], __text_end[], __rodata_end[], __load_end[], __image_end[];
+
+static void cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	console_printf("Commands:\n");
+	for (unsigned int i = 0; i < shell_command_count; i++)
+		console_printf("  %-10s %-12s %s\n", shell_commands[i].name, shell_commands[i].usage,
+			       shell_commands[i].help);
+}
+
+static void cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	console_printf("ACRN-compatible hypervisor %s (%s)\n", HV_VERSION, HV_GIT_REV);
+}
+
+static void cmd_cpus(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	console_printf("CPU  APIC-ID  ACPI-UID  STATE\n");
+	for (uint32_t i = 0; i < cpu_count; i++) {
+		const struct per_cpu *cpu = &per_cpu_data[i];
+
+		console_printf("%-4u %-8u %-9u %s%s%s\n", cpu->index, cpu->apic_id, cpu->acpi_uid,
+			       cpu_state_name((enum cpu_state)cpu->state),
+			       cpu->state == CPU_FAILED ? ": " : "",
+			       cpu->state == CPU_FAILED ? cpu->fail_reason : "");
+	}
+}
+
+static void print_range(const char *what, uint64_t start, uint64_t end)
+{
+	console_printf("  %-28s 0x%016llx-0x%016llx %8llu KiB\n", what, (unsigned long long)start,
+		       (unsigned long long)end, (unsigned long long)((end - start) / 1024));
+}
+
+static void cmd_mem(int argc, char **argv)
+{
+	const struct boot_info *bi = &platform.boot;
+	uint64_t ram = 0;
+	uint64_t tramp = smp_trampoline_address();
+
+	(void)argc;
+	(void)argv;
+	console_printf("Memory map from the boot loader:\n");
+	for (uint32_t i = 0; i < bi->mmap_count; i++) {
+		const struct boot_mmap_entry *e = &bi->mmap[i];
+
+		console_printf("  0x%016llx-0x%016llx %-9s %llu KiB\n", (unsigned long long)e->base,
+			       (unsigned long long)(e->base + e->length),
+			       boot_mem_type_name(e->type), (unsigned long long)(e->length / 1024));
+		if (e->type == BOOT_MEM_RAM)
+			ram += e->length;
+	}
+	console_printf("  RAM total %llu MiB\n", (unsigned long long)(ram >> 20));
+	console_printf("Hypervisor:\n");
+	print_range("image (code)", (uintptr_t)__image_start, (uintptr_t)__text_end);
+	print_range("image (read-only data)", (uintptr_t)__text_end, (uintptr_t)__rodata_end);
+	print_range("image (data)", (uintptr_t)__rodata_end, (uintptr_t)__load_end);
+	print_range("image (bss: stacks, tables)", (uintptr_t)__load_end, (uintptr_t)__image_end);
+	console_printf("  page-table pool: %llu of %u pages used; identity map up to 0x%llx\n",
+		       (unsigned long long)paging_pool_pages_used(), PT_POOL_PAGES,
+		       (unsigned long long)paging_mapped_top());
+	console_printf("  per-CPU stacks: %u x %u KiB\n", HV_MAX_CPUS, HV_STACK_SIZE / 1024);
+	if (tramp)
+		print_range("AP start-up code", tramp, tramp + TRAMPOLINE_PAGES * PAGE_SIZE);
+	for (uint32_t i = 0; i < bi->module_count; i++)
+		console_printf("  module %u: 0x%llx-0x%llx '%s'\n", i,
+			       (unsigned long long)bi->modules[i].start,
+			       (unsigned long long)bi->modules[i].end, bi->modules[i].string);
+}
+
+static void cmd_vmx(int argc, char **argv)
+{
+	char summary[320];
+
+	(void)argc;
+	(void)argv;
+	vmx_format_summary(summary, sizeof(summary));
+	console_printf("VMCS revision 0x%x, %s controls\n", vmx_caps.revision,
+		       vmx_caps.true_controls ? "true" : "default");
+	console_printf("%s\n", summary);
+	console_printf("pin 0x%016llx proc 0x%016llx proc2 0x%016llx\n",
+		       (unsigned long long)vmx_caps.pinbased, (unsigned long long)vmx_caps.procbased,
+		       (unsigned long long)vmx_caps.procbased2);
+	console_printf("exit 0x%016llx entry 0x%016llx ept/vpid 0x%016llx misc 0x%016llx\n",
+		       (unsigned long long)vmx_caps.exit, (unsigned long long)vmx_caps.entry,
+		       (unsigned long long)vmx_caps.ept_vpid, (unsigned long long)vmx_caps.misc);
+}
+
+static void cmd_log(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	console_dump_log(LOG_LEVEL_MAX);
+}
+
+static void cmd_loglevel(int argc, char **argv)
+{
+	if (argc == 2) {
+		const char *s = argv[1];
+
+		if (s[0] < '0' || s[0] > '0' + LOG_LEVEL_MAX || s[1] != '\0') {
+			console_printf("shell: log level must be 0..%d\n", LOG_LEVEL_MAX);
+			return;
+		}
+		console_set_loglevel(s[0] - '0');
+	}
+	console_printf("console log level %d\n", console_loglevel());
+}
+
+static void cmd_acpi(int argc, char **argv)
+{
+	const struct acpi_info *a = &platform.acpi;
+
+	(void)argc;
+	(void)argv;
+	console_printf("RSDP 0x%llx revision %u OEM '%s' (%s)\n",
+		       (unsigned long long)a->rsdp_address, a->rsdp_revision, a->oem_id,
+		       a->using_xsdt ? "XSDT" : "RSDT");
+	for (uint32_t i = 0; i < a->table_count; i++)
+		console_printf("  %s 0x%llx len %u rev %u%s\n", a->tables[i].signature,
+			       (unsigned long long)a->tables[i].address, a->tables[i].length,
+			       a->tables[i].revision, a->tables[i].checksum_ok ? "" : " BAD CHECKSUM");
+	console_printf("CPUs %u, IOAPICs %u, overrides %u; PM1a_CNT 0x%llx, S5 %s\n", a->cpu_count,
+		       a->ioapic_count, a->override_count, (unsigned long long)a->pm1a_cnt.address,
+		       a->has_s5 ? "yes" : "no");
+}
+
+static void cmd_time(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	console_printf("TSC %llu Hz (%s); %llu us since hypervisor entry; local APIC %s%s\n",
+		       (unsigned long long)tsc_hz(), tsc_source(),
+		       (unsigned long long)tsc_to_us(rdtsc() - platform.entry_tsc),
+		       lapic_is_x2apic() ? "x2APIC" : "xAPIC",
+		       lapic_has_tsc_deadline() ? ", TSC-deadline timer" : ", one-shot timer");
+}
+
+static void cmd_poweroff(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	power_off();
+}
+
+static void cmd_reboot(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	power_reboot();
+}
+
+const struct shell_command shell_commands[] = {
+	{ "help", "", "list the commands", 0, 0, cmd_help },
+	{ "version", "", "hypervisor version", 0, 0, cmd_version },
+	{ "cpus", "", "physical CPUs and their state", 0, 0, cmd_cpus },
+	{ "mem", "", "memory map and the hypervisor's use of it", 0, 0, cmd_mem },
+	{ "vmx", "", "VMX capabilities", 0, 0, cmd_vmx },
+	{ "acpi", "", "ACPI tables found", 0, 0, cmd_acpi },
+	{ "time", "", "TSC frequency and uptime", 0, 0, cmd_time },
+	{ "log", "", "replay the log buffer", 0, 0, cmd_log },
+	{ "loglevel", "[0-6]", "show or set the console log level", 0, 1, cmd_loglevel },
+	{ "poweroff", "", "power the machine off (ACPI S5)", 0, 0, cmd_poweroff },
+	{ "reboot", "", "reset the machine", 0, 0, cmd_reboot },
+};
+const unsigned int shell_command_count = sizeof(shell_commands) / sizeof(shell_commands[0]);

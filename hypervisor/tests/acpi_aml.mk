@@ -1,0 +1,2 @@
+test_acpi_aml_SRCS := core/acpi.c core/acpi_tables.c core/acpi_aml.c tests/acpi_fw.c \
+	tests/log_capture.c lib/string.c lib/format.c
