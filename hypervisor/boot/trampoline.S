@@ -60,7 +60,7 @@ tramp_code64:
 	movl %ebx, %ebx
 	movq (DATA_PAGE + 0)(%rbx), %rsp	/* ap_stack */
 	movl (DATA_PAGE + 8)(%rbx), %edi	/* ap_index */
-	jmpq *(tramp_entry64 - trampoline_start)(%rip)
+	jmpq *.Lentry64(%rip)	/* local label: a global one would get a relocation */
 
 	.balign 8
 tramp_gdt:
@@ -91,6 +91,7 @@ tramp_cr3:
 	.balign 8
 	.globl tramp_entry64
 tramp_entry64:
+.Lentry64:
 	.quad 0
 	.globl trampoline_end
 trampoline_end:

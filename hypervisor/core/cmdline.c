@@ -109,12 +109,16 @@ static bool cmdline_opt_loglevel(const char *value, struct hv_options *opts)
 {
 	uint64_t n;
 
-	if (!cmdline_parse_u64(value, &n) || n > LOG_LEVEL_MAX) {
+	/*
+	 * Linux reads the same option (0..7) from this shared command line, so
+	 * its most verbose level is accepted too and means our most verbose one.
+	 */
+	if (!cmdline_parse_u64(value, &n) || n > LOG_LEVEL_MAX + 1) {
 		pr_err("cmdline: bad value '%s' for loglevel: expected a number 0..%d", value,
-		       LOG_LEVEL_MAX);
+		       LOG_LEVEL_MAX + 1);
 		return false;
 	}
-	opts->loglevel = (int)n;
+	opts->loglevel = n > LOG_LEVEL_MAX ? LOG_LEVEL_MAX : (int)n;
 	return true;
 }
 
@@ -203,6 +207,18 @@ static bool cmdline_next_token(const char **pos, char *tok, size_t size, bool *t
 	for (; *p; p++) {
 		if (*p == '"') {
 			in_quote = !in_quote;
+			continue;
+		}
+		/*
+		 * GRUB passes a word containing blanks as "..." and escapes
+		 * backslashes and quotes inside with a backslash.
+		 */
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '\'')) {
+			p++;
+			if (n + 1 < size)
+				tok[n++] = *p;
+			else
+				*too_long = true;
 			continue;
 		}
 		if (!in_quote && cmdline_is_separator(*p))

@@ -543,7 +543,7 @@ static void test_madt_duplicates_and_override(void **state)
 	assert_false(fw_info.cpus[1].from_x2apic_entry);
 	assert_int_equal(fw_info.lapic_address, 0x1FEE00000ull);
 	fw_assert_logged("APIC lists APIC id 1 more than once");
-	fw_assert_logged("(local APIC address override) at offset 100: address 0; ignored");
+	fw_assert_logged("(local APIC address override) at offset 104: address 0; ignored");
 	assert_int_equal(log_capture_count(LOG_WARNING), 2);
 }
 

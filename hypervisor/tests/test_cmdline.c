@@ -195,7 +195,7 @@ static void test_uart_bad(void **state)
 
 static void test_loglevel(void **state)
 {
-	static const char *const bad[] = { "loglevel=7",
+	static const char *const bad[] = { "loglevel=8",
 					   "loglevel=-1",
 					   "loglevel=",
 					   "loglevel=abc",
@@ -212,6 +212,10 @@ static void test_loglevel(void **state)
 		assert_int_equal(opts.loglevel, level);
 		assert_int_equal(opts.error_count, 0);
 	}
+	/* Linux's most verbose level, on the shared command line, is our most verbose. */
+	parse("loglevel=7");
+	assert_int_equal(opts.loglevel, LOG_LEVEL_MAX);
+	assert_int_equal(opts.error_count, 0);
 	parse("loglevel=0x3");
 	assert_int_equal(opts.loglevel, 3);
 	parse("loglevel=05");
@@ -225,7 +229,7 @@ static void test_loglevel(void **state)
 		assert_int_equal(opts.error_count, 1);
 		snprintf(msg, sizeof(msg),
 			 "cmdline: bad value '%s' for loglevel: expected a number "
-			 "0..6",
+			 "0..7",
 			 bad[i] + strlen("loglevel="));
 		expect_msg(msg);
 	}
@@ -277,6 +281,25 @@ static void test_shell_cmds(void **state)
 	assert_int_equal(opts.error_count, 1);
 	assert_int_equal(opts.loglevel, 2);
 	expect_msg("cmdline: bad value for shell_cmds: 1024 characters, at most 1023 fit; ignored");
+}
+
+/* GRUB turns the grub.cfg word 'shell_cmds=loglevel 5;cpus' into "shell_cmds=loglevel 5;cpus". */
+static void test_grub_quoting(void **state)
+{
+	(void)state;
+	parse("root=/dev/sda1 \"shell_cmds=loglevel 5; cpus\" quiet");
+	assert_true(opts.has_shell_cmds);
+	assert_string_equal(opts.shell_cmds, "loglevel 5; cpus");
+	assert_int_equal(opts.unknown_count, 2);
+	assert_int_equal(opts.error_count, 0);
+
+	/* Backslash-escaped quotes and backslashes inside GRUB's quotes are literal. */
+	parse("\"shell_cmds=a \\\"b\\\" \\\\c\"");
+	assert_string_equal(opts.shell_cmds, "a \"b\" \\c");
+
+	/* A lone backslash before anything else stays as it is. */
+	parse("shell_cmds=x\\y");
+	assert_string_equal(opts.shell_cmds, "x\\y");
 }
 
 static void test_unterminated_quote(void **state)
@@ -415,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_uart_bad),    cmocka_unit_test(test_loglevel),
 		cmocka_unit_test(test_shell_cmds),  cmocka_unit_test(test_unterminated_quote),
 		cmocka_unit_test(test_long_tokens), cmocka_unit_test(test_shell_cmd_split),
+		cmocka_unit_test(test_grub_quoting),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
 }

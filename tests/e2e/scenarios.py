@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Emulated-machine scenarios run by `make test` (tests/run_tests.py).
+
+Each is a list of hvrun.py arguments; hvrun.py judges the run from the serial
+log. Bochs is the only emulator here with VT-x; QEMU TCG is faster and has none.
+"""
+
+VMX_ROOT_LINE = r"^\d+\s+\d+\s+\d+\s+vmx-root"
+
+
+def boot_to_vmx_root(cpus, model="corei7_skylake_x"):
+    return {
+        "name": "bochs-%dcpu-%s-vmx-root-poweroff" % (cpus, model),
+        "args": ["--cpus", str(cpus), "--cpu-model", model, "--timeout", "180",
+                 "--cmdline", "shell_cmds=version;cpus;vmx;poweroff",
+                 "--expect", r"all %d CPUs in VMX root" % cpus,
+                 "--expect", r"ACRN-compatible hypervisor \d"]
+        + ["--expect", VMX_ROOT_LINE] * cpus
+        + ["--expect", r"EPT yes", "--expect", r"power: powering off \(ACPI S5",
+           "--require-power-off"],
+    }
+
+
+SCENARIOS = [
+    boot_to_vmx_root(1),
+    boot_to_vmx_root(4),
+    # Icelake has everything Skylake has plus MTF and PML; it also boots the APs in xAPIC
+    # order the MADT gives.
+    boot_to_vmx_root(2, "corei7_icelake_u"),
+    {
+        # An AMD model: no VMX at all. One clear line, then a clean halt (no triple fault).
+        "name": "bochs-no-vtx-refusal",
+        "args": ["--cpu-model", "ryzen", "--timeout", "120",
+                 "--expect", r"cannot run the hypervisor; missing: VMX \(CPUID",
+                 "--expect", r"hypervisor halted: VT-x requirements not met"],
+    },
+    {
+        # VMX without EPT: the refusal names what is missing.
+        "name": "bochs-vmx-without-ept-refusal",
+        "args": ["--cpu-model", "core2_penryn_t9600", "--timeout", "120",
+                 "--expect", r"cannot run the hypervisor; missing: .*EPT.*unrestricted guest",
+                 "--expect", r"hypervisor halted"],
+    },
+    {
+        "name": "qemu-tcg-no-vtx-refusal",
+        "args": ["--emulator", "qemu", "--cpu-model", "qemu64", "--cpus", "2", "--timeout", "60",
+                 "--expect", r"cannot run the hypervisor; missing: VMX \(CPUID",
+                 "--expect", r"hypervisor halted"],
+    },
+    {
+        # No console at all: the hypervisor must stay silent and still power off.
+        "name": "bochs-uart-disabled-poweroff",
+        "args": ["--cpus", "2", "--timeout", "120",
+                 "--cmdline", "uart=disabled shell_cmds=cpus;poweroff",
+                 "--expect", r"Booting", "--forbid", r"ACRN-compatible|vmx-root|power:",
+                 "--require-power-off"],
+    },
+    {
+        # Bad input never crashes: each gets a clear message and the run goes on.
+        "name": "bochs-bad-input-messages",
+        "args": ["--timeout", "120",
+                 "--cmdline", 'loglevel=9 uart=port@0xzz root=/dev/sda1 '
+                 'shell_cmds="nosuchcmd; cpus extra; loglevel 42; mem; poweroff"',
+                 "--expect", r"cmdline: bad value '9' for loglevel",
+                 "--expect", r"cmdline: bad value 'port@0xzz' for uart",
+                 "--expect", r"all 1 CPUs in VMX root",
+                 "--expect", r"shell: unknown command 'nosuchcmd'",
+                 "--expect", r"shell: usage: cpus",
+                 "--expect", r"shell: log level must be 0\.\.6",
+                 "--expect", r"page-table pool",
+                 "--expect", r"power: powering off",
+                 "--require-power-off"],
+    },
+]

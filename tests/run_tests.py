@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Runs every test tier and prints one summary line: "N passed, M failed".
+
+Tiers: build (warnings are errors), image checks, host unit tests (cmocka,
+ASan + UBSan, one result per test case), emulated-machine scenarios (Bochs
+with VT-x, QEMU TCG without), and with --format-check the clang-format check.
+Exit status 0 only when nothing failed.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import scenarios  # noqa: E402
+
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = []
+
+    def record(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print("PASS %s" % name, flush=True)
+        else:
+            self.failed.append(name)
+            print("FAIL %s%s" % (name, ("\n     " + detail.strip().replace("\n", "\n     "))
+                                 if detail else ""), flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, **kw)
+
+
+def tier_build(res, build):
+    r = run(["make", "-C", "hypervisor", "O=%s/hypervisor" % build, "-s"])
+    res.record("build: acrn.bin with -Wall -Wextra -Werror", r.returncode == 0, r.stdout[-3000:])
+    return r.returncode == 0
+
+
+def tier_image(res, build):
+    image = os.path.join(build, "hypervisor", "acrn.bin")
+    elf = os.path.join(build, "hypervisor", "acrn.elf")
+    r = run(["grub-file", "--is-x86-multiboot2", image])
+    res.record("image: grub-file --is-x86-multiboot2 acrn.bin", r.returncode == 0, r.stdout)
+    r = run(["readelf", "-lW", elf])
+    wx = [ln for ln in r.stdout.splitlines() if "LOAD" in ln and "RWE" in ln]
+    res.record("image: no segment is both writable and executable", r.returncode == 0 and not wx,
+               "\n".join(wx) or r.stdout)
+
+
+def tier_unit(res, build):
+    out = os.path.join(build, "hypervisor")
+    r = run(["make", "-C", "hypervisor", "O=%s" % out, "-s", "unit-tests"])
+    if r.returncode != 0:
+        res.record("unit: build of the host tests", False, r.stdout[-3000:])
+        return
+    tests_dir = os.path.join(out, "tests")
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
+    for name in sorted(os.listdir(tests_dir)):
+        path = os.path.join(tests_dir, name)
+        if not name.startswith("test_") or not os.access(path, os.X_OK):
+            continue
+        r = subprocess.run([path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=env, timeout=600)
+        cases = re.findall(r"^(ok|not ok) \d+ - (\S+)", r.stdout, re.M)
+        for status, case in cases:
+            res.record("unit: %s.%s" % (name[5:], case), status == "ok",
+                       "" if status == "ok" else r.stdout[-3000:])
+        if not cases or (r.returncode != 0 and all(s == "ok" for s, _ in cases)):
+            # A crash (sanitizer report) can end the binary before TAP says so.
+            res.record("unit: %s exited cleanly" % name[5:], False, r.stdout[-3000:])
+
+
+def tier_machine(res, build, only):
+    image = os.path.join(build, "hypervisor", "acrn.bin")
+    for sc in scenarios.SCENARIOS:
+        if only and not re.search(only, sc["name"]):
+            continue
+        out = os.path.join(build, "e2e", sc["name"])
+        cmd = [sys.executable, os.path.join(ROOT, "tests", "e2e", "hvrun.py"), "--quiet",
+               "--hv", image, "--out", out] + sc["args"]
+        t0 = time.monotonic()
+        r = run(cmd)
+        last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
+        detail = ""
+        if r.returncode != 0:
+            serial = os.path.join(out, "serial.log")
+            tail = ""
+            if os.path.exists(serial):
+                with open(serial, errors="replace") as f:
+                    tail = "".join(f.readlines()[-25:])
+            detail = r.stdout[-1500:] + "\n--- serial log tail ---\n" + tail
+        res.record("machine: %s (%.0f s)" % (sc["name"], time.monotonic() - t0),
+                   r.returncode == 0, detail or "")
+        if r.returncode != 0 and last:
+            print("     " + last)
+
+
+def tier_format(res):
+    files = run(["git", "ls-files", "*.c", "*.h"]).stdout.split()
+    r = run(["clang-format", "--dry-run", "-Werror"] + files)
+    res.record("format: clang-format --dry-run -Werror (%d files)" % len(files),
+               r.returncode == 0, r.stdout[-3000:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--format-check", action="store_true")
+    ap.add_argument("--only", default=None, help="regex: run only matching machine scenarios")
+    ap.add_argument("--skip-machine", action="store_true")
+    args = ap.parse_args()
+
+    res = Results()
+    start = time.monotonic()
+    if args.format_check:
+        tier_format(res)
+    if tier_build(res, args.build):
+        tier_image(res, args.build)
+        tier_unit(res, args.build)
+        if not args.skip_machine:
+            tier_machine(res, args.build, args.only)
+    print("\ntests took %.0f s" % (time.monotonic() - start))
+    if res.failed:
+        print("failed: " + ", ".join(res.failed))
+    print("%d passed, %d failed" % (res.passed, len(res.failed)))
+    return 1 if res.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
