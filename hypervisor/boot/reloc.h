@@ -4,7 +4,8 @@
 
 #include <stdint.h>
 
-/* Applies the image's relocations for load address = link address + delta; -1 on an unknown type. */
+/* Applies the image's relocations for load address = link address + delta; -1 on an unknown type.
+ */
 int reloc_apply(uint64_t delta);
 
 #endif

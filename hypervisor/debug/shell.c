@@ -13,9 +13,9 @@
 #include "debug/uart16550.h"
 #include "lib/string.h"
 
-#define SHELL_LINE_MAX	   256
-#define SHELL_PROMPT	   "ACRN:\\> "
-#define SHELL_POLL_US	   10000
+#define SHELL_LINE_MAX 256
+#define SHELL_PROMPT   "ACRN:\\> "
+#define SHELL_POLL_US  10000
 
 static bool is_blank(char c)
 {

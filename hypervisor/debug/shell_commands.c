@@ -22,8 +22,8 @@ static void cmd_help(int argc, char **argv)
 	(void)argv;
 	console_printf("Commands:\n");
 	for (unsigned int i = 0; i < shell_command_count; i++)
-		console_printf("  %-10s %-12s %s\n", shell_commands[i].name, shell_commands[i].usage,
-			       shell_commands[i].help);
+		console_printf("  %-10s %-12s %s\n", shell_commands[i].name,
+			       shell_commands[i].usage, shell_commands[i].help);
 }
 
 static void cmd_version(int argc, char **argv)
@@ -100,9 +100,9 @@ static void cmd_vmx(int argc, char **argv)
 	console_printf("VMCS revision 0x%x, %s controls\n", vmx_caps.revision,
 		       vmx_caps.true_controls ? "true" : "default");
 	console_printf("%s\n", summary);
-	console_printf("pin 0x%016llx proc 0x%016llx proc2 0x%016llx\n",
-		       (unsigned long long)vmx_caps.pinbased, (unsigned long long)vmx_caps.procbased,
-		       (unsigned long long)vmx_caps.procbased2);
+	console_printf(
+	    "pin 0x%016llx proc 0x%016llx proc2 0x%016llx\n", (unsigned long long)vmx_caps.pinbased,
+	    (unsigned long long)vmx_caps.procbased, (unsigned long long)vmx_caps.procbased2);
 	console_printf("exit 0x%016llx entry 0x%016llx ept/vpid 0x%016llx misc 0x%016llx\n",
 		       (unsigned long long)vmx_caps.exit, (unsigned long long)vmx_caps.entry,
 		       (unsigned long long)vmx_caps.ept_vpid, (unsigned long long)vmx_caps.misc);
@@ -141,7 +141,8 @@ static void cmd_acpi(int argc, char **argv)
 	for (uint32_t i = 0; i < a->table_count; i++)
 		console_printf("  %s 0x%llx len %u rev %u%s\n", a->tables[i].signature,
 			       (unsigned long long)a->tables[i].address, a->tables[i].length,
-			       a->tables[i].revision, a->tables[i].checksum_ok ? "" : " BAD CHECKSUM");
+			       a->tables[i].revision,
+			       a->tables[i].checksum_ok ? "" : " BAD CHECKSUM");
 	console_printf("CPUs %u, IOAPICs %u, overrides %u; PM1a_CNT 0x%llx, S5 %s\n", a->cpu_count,
 		       a->ioapic_count, a->override_count, (unsigned long long)a->pm1a_cnt.address,
 		       a->has_s5 ? "yes" : "no");

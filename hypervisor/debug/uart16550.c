@@ -14,12 +14,12 @@
 #define UART_DLL 0 /* with LCR.DLAB */
 #define UART_DLM 1
 
-#define LSR_DATA_READY (1u << 0)
-#define LSR_THR_EMPTY  (1u << 5)
-#define LCR_8N1	       0x03
-#define LCR_DLAB       0x80
+#define LSR_DATA_READY	 (1u << 0)
+#define LSR_THR_EMPTY	 (1u << 5)
+#define LCR_8N1		 0x03
+#define LCR_DLAB	 0x80
 #define FCR_ENABLE_CLEAR 0x07
-#define MCR_DTR_RTS    0x03
+#define MCR_DTR_RTS	 0x03
 
 /* Transmit gives up after this many polls so a dead UART cannot hang the hypervisor. */
 #define UART_TX_SPIN_LIMIT 100000
@@ -33,7 +33,7 @@ static uint8_t uart_reg_read(unsigned int reg)
 {
 	if (uart_kind == UART_KIND_PORT)
 		return inb((uint16_t)(uart_base + reg));
-	return (uint8_t)*(volatile uint32_t *)(uintptr_t)(uart_base + reg * 4u);
+	return (uint8_t) * (volatile uint32_t *)(uintptr_t)(uart_base + reg * 4u);
 }
 
 static void uart_reg_write(unsigned int reg, uint8_t value)

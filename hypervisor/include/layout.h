@@ -8,9 +8,9 @@
  * place it anywhere in [HV_LOAD_MIN, HV_LOAD_MAX) on a 2 MiB boundary
  * (multiboot2 relocatable tag) and the boot code applies its own relocations.
  */
-#define HV_LINK_BASE 0x01000000
-#define HV_LOAD_MIN  0x00200000
-#define HV_LOAD_MAX  0x80000000
+#define HV_LINK_BASE  0x01000000
+#define HV_LOAD_MIN   0x00200000
+#define HV_LOAD_MAX   0x80000000
 #define HV_LOAD_ALIGN 0x00200000
 
 #define HV_MAX_CPUS	  64

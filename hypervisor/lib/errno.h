@@ -6,21 +6,21 @@
 #ifdef HV_HOSTED
 #include <errno.h>
 #else
-#define EPERM	1
-#define ENOENT	2
-#define EIO	5
-#define E2BIG	7
-#define ENOMEM	12
-#define EFAULT	14
-#define EBUSY	16
-#define EEXIST	17
-#define ENODEV	19
-#define EINVAL	22
-#define ENOSPC	28
-#define ERANGE	34
-#define ENOTTY	25
-#define ENOSYS	38
-#define ENODATA 61
+#define EPERM	  1
+#define ENOENT	  2
+#define EIO	  5
+#define E2BIG	  7
+#define ENOMEM	  12
+#define EFAULT	  14
+#define EBUSY	  16
+#define EEXIST	  17
+#define ENODEV	  19
+#define EINVAL	  22
+#define ENOSPC	  28
+#define ERANGE	  34
+#define ENOTTY	  25
+#define ENOSYS	  38
+#define ENODATA	  61
 #define ETIMEDOUT 110
 #endif
 

@@ -135,7 +135,16 @@ static int parse_decimal(const char **p)
 	return value;
 }
 
-enum length_mod { LEN_INT, LEN_CHAR, LEN_SHORT, LEN_LONG, LEN_LLONG, LEN_SIZE, LEN_MAX, LEN_PTRDIFF };
+enum length_mod {
+	LEN_INT,
+	LEN_CHAR,
+	LEN_SHORT,
+	LEN_LONG,
+	LEN_LLONG,
+	LEN_SIZE,
+	LEN_MAX,
+	LEN_PTRDIFF
+};
 
 static enum length_mod parse_length(const char **p)
 {
@@ -264,7 +273,8 @@ static void format_conversion(struct format_out *out, struct format_spec *spec, 
 	case 'i':
 		value = fetch_signed(args, len);
 		format_integer(out, spec, conv,
-			       value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value, value < 0);
+			       value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value,
+			       value < 0);
 		break;
 	case 'u':
 	case 'x':

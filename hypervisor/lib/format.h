@@ -23,7 +23,7 @@ size_t format_v(format_sink_fn sink, void *ctx, const char *fmt, va_list args);
  * size > 0) and returns the length the full output would have had.
  */
 size_t format_buf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 size_t format_vbuf(char *buf, size_t size, const char *fmt, va_list args);
 
 #endif

@@ -10,7 +10,10 @@ struct spinlock {
 	volatile uint32_t owner;
 };
 
-#define SPINLOCK_INIT { 0, 0 }
+#define SPINLOCK_INIT                                                                              \
+	{                                                                                          \
+		0, 0                                                                               \
+	}
 
 static inline void spinlock_acquire(struct spinlock *lock)
 {

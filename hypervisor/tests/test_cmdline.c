@@ -433,11 +433,11 @@ static void test_shell_cmd_split(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_typical_line),
-		cmocka_unit_test(test_separators),  cmocka_unit_test(test_uart_good),
-		cmocka_unit_test(test_uart_bad),    cmocka_unit_test(test_loglevel),
-		cmocka_unit_test(test_shell_cmds),  cmocka_unit_test(test_unterminated_quote),
-		cmocka_unit_test(test_long_tokens), cmocka_unit_test(test_shell_cmd_split),
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_typical_line),
+		cmocka_unit_test(test_separators),   cmocka_unit_test(test_uart_good),
+		cmocka_unit_test(test_uart_bad),     cmocka_unit_test(test_loglevel),
+		cmocka_unit_test(test_shell_cmds),   cmocka_unit_test(test_unterminated_quote),
+		cmocka_unit_test(test_long_tokens),  cmocka_unit_test(test_shell_cmd_split),
 		cmocka_unit_test(test_grub_quoting),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

@@ -24,11 +24,11 @@
 #include "include/layout.h"
 #include "lib/string.h"
 
-#define MBI_MAX_SIZE	     (1u << 20)
-#define BDA_EBDA_SEGMENT     0x40e
-#define BIOS_ROM_AREA	     0xe0000ull
-#define BIOS_ROM_AREA_SIZE   0x20000ull
-#define EBDA_SEARCH_SIZE     1024
+#define MBI_MAX_SIZE	       (1u << 20)
+#define BDA_EBDA_SEGMENT       0x40e
+#define BIOS_ROM_AREA	       0xe0000ull
+#define BIOS_ROM_AREA_SIZE     0x20000ull
+#define EBDA_SEARCH_SIZE       1024
 #define VMX_BRINGUP_TIMEOUT_MS 1000
 
 struct platform platform;
@@ -148,8 +148,8 @@ __attribute__((noreturn)) void boot_primary(uint32_t magic, uint32_t mbi, uint64
 		machine_halt();
 	}
 	memcpy(&mbi_size, (const void *)(uintptr_t)mbi, sizeof(mbi_size));
-	if (mb2_parse((const void *)(uintptr_t)mbi, mbi_size > MBI_MAX_SIZE ? MBI_MAX_SIZE : mbi_size,
-		      &platform.boot) != 0) {
+	if (mb2_parse((const void *)(uintptr_t)mbi,
+		      mbi_size > MBI_MAX_SIZE ? MBI_MAX_SIZE : mbi_size, &platform.boot) != 0) {
 		console_setup();
 		pr_fatal("boot: the multiboot2 information at 0x%x cannot be used; halting", mbi);
 		machine_halt();
@@ -157,8 +157,7 @@ __attribute__((noreturn)) void boot_primary(uint32_t magic, uint32_t mbi, uint64
 	cmdline_parse(platform.boot.has_cmdline ? platform.boot.cmdline : "", &platform.options);
 	console_setup();
 	pr_info("ACRN-compatible hypervisor %s (%s), loaded at 0x%llx-0x%llx by %s", HV_VERSION,
-		HV_GIT_REV, (unsigned long long)image_start,
-		(unsigned long long)platform.image_end,
+		HV_GIT_REV, (unsigned long long)image_start, (unsigned long long)platform.image_end,
 		platform.boot.loader_name[0] ? platform.boot.loader_name : "an unnamed loader");
 	pr_info("boot: console %s, log level %d, command line '%s'", uart_describe(),
 		platform.options.loglevel, platform.boot.cmdline);

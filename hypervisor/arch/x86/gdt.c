@@ -5,9 +5,9 @@
 #include "arch/x86/trap.h"
 #include "lib/string.h"
 
-#define IST_NMI 1
-#define IST_DF	2
-#define IST_MC	3
+#define IST_NMI	  1
+#define IST_DF	  2
+#define IST_MC	  3
 #define IST_COUNT 3
 
 struct per_cpu per_cpu_data[HV_MAX_CPUS];
@@ -80,8 +80,8 @@ void cpu_tables_init(struct per_cpu *cpu)
 	cpu->stack_top = (uint64_t)(uintptr_t)(cpu_stacks[cpu->index] + HV_STACK_SIZE);
 	memset(&cpu->tss, 0, sizeof(cpu->tss));
 	for (int i = 1; i <= IST_COUNT; i++)
-		cpu->tss.ist[i] = (uint64_t)(uintptr_t)(ist_stacks[cpu->index][i - 1] +
-							HV_IST_STACK_SIZE);
+		cpu->tss.ist[i] =
+		    (uint64_t)(uintptr_t)(ist_stacks[cpu->index][i - 1] + HV_IST_STACK_SIZE);
 	cpu->tss.iomap_base = sizeof(cpu->tss); /* no I/O permission bitmap */
 
 	cpu->gdt[0] = 0;

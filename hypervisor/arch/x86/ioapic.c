@@ -5,19 +5,19 @@
 #include "arch/x86/paging.h"
 #include "debug/log.h"
 
-#define PIC1_COMMAND 0x20
-#define PIC1_DATA    0x21
-#define PIC2_COMMAND 0xa0
-#define PIC2_DATA    0xa1
+#define PIC1_COMMAND	   0x20
+#define PIC1_DATA	   0x21
+#define PIC2_COMMAND	   0xa0
+#define PIC2_DATA	   0xa1
 #define PIC_ICW1_INIT_ICW4 0x11
 #define PIC_ICW4_8086	   0x01
 #define PIC1_VECTOR_BASE   0x20
 #define PIC2_VECTOR_BASE   0x28
 
-#define IOAPIC_REGSEL	 0x00
-#define IOAPIC_WINDOW	 0x10
-#define IOAPIC_REG_VER	 0x01
-#define IOAPIC_REG_RTE0	 0x10
+#define IOAPIC_REGSEL	  0x00
+#define IOAPIC_WINDOW	  0x10
+#define IOAPIC_REG_VER	  0x01
+#define IOAPIC_REG_RTE0	  0x10
 #define IOAPIC_RTE_MASKED (1u << 16)
 
 static void pic_remap_and_mask(void)

@@ -11,28 +11,28 @@
 #define APIC_BASE_ADDRESS 0xfffff000ull
 
 /* Register offsets in xAPIC MMIO; the x2APIC MSR is 0x800 + offset / 16. */
-#define REG_ID		0x020
-#define REG_TPR		0x080
-#define REG_EOI		0x0b0
-#define REG_SVR		0x0f0
-#define REG_ICR_LOW	0x300
-#define REG_ICR_HIGH	0x310
-#define REG_LVT_TIMER	0x320
-#define REG_LVT_LINT0	0x350
-#define REG_LVT_LINT1	0x360
-#define REG_LVT_ERROR	0x370
-#define REG_TIMER_INIT	0x380
-#define REG_TIMER_DIV	0x3e0
+#define REG_ID	       0x020
+#define REG_TPR	       0x080
+#define REG_EOI	       0x0b0
+#define REG_SVR	       0x0f0
+#define REG_ICR_LOW    0x300
+#define REG_ICR_HIGH   0x310
+#define REG_LVT_TIMER  0x320
+#define REG_LVT_LINT0  0x350
+#define REG_LVT_LINT1  0x360
+#define REG_LVT_ERROR  0x370
+#define REG_TIMER_INIT 0x380
+#define REG_TIMER_DIV  0x3e0
 
-#define SVR_ENABLE	     (1u << 8)
-#define LVT_MASKED	     (1u << 16)
+#define SVR_ENABLE	       (1u << 8)
+#define LVT_MASKED	       (1u << 16)
 #define LVT_TIMER_TSC_DEADLINE (2u << 17)
-#define ICR_DELIVERY_PENDING (1u << 12)
-#define ICR_LEVEL_ASSERT     (1u << 14)
-#define ICR_MODE_NMI	     (4u << 8)
-#define ICR_MODE_INIT	     (5u << 8)
-#define ICR_MODE_STARTUP     (6u << 8)
-#define TIMER_DIVIDE_BY_1    0xb
+#define ICR_DELIVERY_PENDING   (1u << 12)
+#define ICR_LEVEL_ASSERT       (1u << 14)
+#define ICR_MODE_NMI	       (4u << 8)
+#define ICR_MODE_INIT	       (5u << 8)
+#define ICR_MODE_STARTUP       (6u << 8)
+#define TIMER_DIVIDE_BY_1      0xb
 
 static bool x2apic_mode;
 static bool tsc_deadline;
@@ -180,9 +180,10 @@ void lapic_timer_arm(uint64_t deadline)
 		return;
 	}
 	now = rdtsc();
-	ticks = deadline > now ? (uint64_t)(((unsigned __int128)(deadline - now) *
-					     timer_ticks_per_tsc_fp) >> 32)
-			     : 1;
+	ticks =
+	    deadline > now
+		? (uint64_t)(((unsigned __int128)(deadline - now) * timer_ticks_per_tsc_fp) >> 32)
+		: 1;
 	if (ticks == 0)
 		ticks = 1;
 	if (ticks > 0xffffffffull)

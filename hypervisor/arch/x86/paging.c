@@ -8,7 +8,7 @@
 #include "lib/pagetable.h"
 #include "lib/string.h"
 
-#define GIB		  (1ull << 30)
+#define GIB		   (1ull << 30)
 #define IDENTITY_MAP_LIMIT (512 * GIB) /* one PML4 entry's worth */
 
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];

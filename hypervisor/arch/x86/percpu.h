@@ -9,13 +9,13 @@
 #include "include/layout.h"
 
 enum cpu_state {
-	CPU_ABSENT = 0,	  /* not listed by firmware */
-	CPU_OFFLINE,	  /* listed, not started (disabled in MADT or over the limit) */
-	CPU_STARTING,	  /* INIT-SIPI-SIPI sent */
-	CPU_NO_RESPONSE,  /* did not report in before the timeout */
-	CPU_ONLINE,	  /* in long mode on its own stack */
-	CPU_VMX_ROOT,	  /* VMXON done */
-	CPU_FAILED,	  /* online but could not enter VMX root (reason recorded) */
+	CPU_ABSENT = 0,	 /* not listed by firmware */
+	CPU_OFFLINE,	 /* listed, not started (disabled in MADT or over the limit) */
+	CPU_STARTING,	 /* INIT-SIPI-SIPI sent */
+	CPU_NO_RESPONSE, /* did not report in before the timeout */
+	CPU_ONLINE,	 /* in long mode on its own stack */
+	CPU_VMX_ROOT,	 /* VMXON done */
+	CPU_FAILED,	 /* online but could not enter VMX root (reason recorded) */
 };
 
 struct tss64 {

@@ -50,8 +50,7 @@ static bool pm1_write_sleep(const struct acpi_gas *reg, uint8_t slp_typ)
 				((unsigned int)slp_typ << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
 		return true;
 	}
-	pr_err("power: PM1 control register in address space %u is not supported",
-	       reg->space_id);
+	pr_err("power: PM1 control register in address space %u is not supported", reg->space_id);
 	return false;
 }
 
@@ -67,8 +66,7 @@ void power_off(void)
 		pr_err("power: cannot power off: the DSDT has no \\_S5 object");
 		return;
 	}
-	pr_info("power: powering off (ACPI S5, SLP_TYP %u/%u)", a->s5_slp_typ_a,
-		a->s5_slp_typ_b);
+	pr_info("power: powering off (ACPI S5, SLP_TYP %u/%u)", a->s5_slp_typ_a, a->s5_slp_typ_b);
 	irq_disable();
 	/* The spec requires PM1b to be written too when it exists (same write, other value). */
 	if (!pm1_write_sleep(&a->pm1a_cnt, a->s5_slp_typ_a))
@@ -92,8 +90,7 @@ static void reset_via_fadt(const struct acpi_info *a)
 	else if (r->space_id == ACPI_GAS_SPACE_MEMORY)
 		*(volatile uint8_t *)(uintptr_t)r->address = a->reset_value;
 	else
-		pr_warn("power: reset register in address space %u is not supported",
-			r->space_id);
+		pr_warn("power: reset register in address space %u is not supported", r->space_id);
 	tsc_delay_us(RESET_WAIT_US);
 }
 

@@ -149,7 +149,7 @@ static bool wait_for_state_change(struct per_cpu *cpu, uint32_t from, uint64_t t
 static void smp_start_one(struct per_cpu *cpu)
 {
 	struct trampoline_data *data =
-		(struct trampoline_data *)(uintptr_t)(trampoline_base + PAGE_SIZE);
+	    (struct trampoline_data *)(uintptr_t)(trampoline_base + PAGE_SIZE);
 	uint8_t page = (uint8_t)(trampoline_base >> 12);
 
 	data->stack = (uint64_t)(uintptr_t)(cpu_stack_base(cpu->index) + HV_STACK_SIZE);
@@ -166,8 +166,8 @@ static void smp_start_one(struct per_cpu *cpu)
 	if (wait_for_state_change(cpu, CPU_STARTING, AP_START_TIMEOUT_MS * 1000ull))
 		return;
 	__atomic_store_n(&cpu->state, CPU_NO_RESPONSE, __ATOMIC_RELEASE);
-	pr_err("smp: CPU %u (APIC id %u) did not start within %u ms; it stays offline",
-	       cpu->index, cpu->apic_id, AP_START_TIMEOUT_MS);
+	pr_err("smp: CPU %u (APIC id %u) did not start within %u ms; it stays offline", cpu->index,
+	       cpu->apic_id, AP_START_TIMEOUT_MS);
 }
 
 void smp_start_aps(void)

@@ -5,14 +5,14 @@
 
 #include <stdint.h>
 
-#define VECTOR_NMI	     2
-#define VECTOR_DOUBLE_FAULT  8
-#define VECTOR_PAGE_FAULT    14
-#define VECTOR_MACHINE_CHECK 18
+#define VECTOR_NMI	      2
+#define VECTOR_DOUBLE_FAULT   8
+#define VECTOR_PAGE_FAULT     14
+#define VECTOR_MACHINE_CHECK  18
 #define VECTOR_FIRST_EXTERNAL 32
-#define VECTOR_TIMER	     0xef
-#define VECTOR_NOTIFY	     0xf0 /* cross-CPU work */
-#define VECTOR_SPURIOUS	     0xff
+#define VECTOR_TIMER	      0xef
+#define VECTOR_NOTIFY	      0xf0 /* cross-CPU work */
+#define VECTOR_SPURIOUS	      0xff
 
 #ifndef __ASSEMBLY__
 /* Saved by trap_entry.S, lowest address first. */

@@ -6,14 +6,14 @@
 #include "arch/x86/cpu.h"
 #include "debug/log.h"
 
-#define PIT_HZ		    1193182ull
-#define PIT_CHANNEL2	    0x42
-#define PIT_COMMAND	    0x43
-#define PORT_B		    0x61
-#define PORT_B_GATE2	    0x01
-#define PORT_B_SPEAKER	    0x02
-#define PORT_B_OUT2	    0x20
-#define PIT_CALIBRATE_MS    10
+#define PIT_HZ		     1193182ull
+#define PIT_CHANNEL2	     0x42
+#define PIT_COMMAND	     0x43
+#define PORT_B		     0x61
+#define PORT_B_GATE2	     0x01
+#define PORT_B_SPEAKER	     0x02
+#define PORT_B_OUT2	     0x20
+#define PIT_CALIBRATE_MS     10
 #define PIT_CALIBRATE_ROUNDS 3
 /* Before calibration delays assume a slow 1 GHz clock, which only makes them longer. */
 #define TSC_HZ_FALLBACK 1000000000ull
@@ -94,15 +94,17 @@ void tsc_init(void)
 	 * firmware report leaves that do not match the real TSC rate: a
 	 * quick PIT measurement decides whether the CPUID value is believable.
 	 */
-	if (cpuid_hz && (!pit_hz || (cpuid_hz < pit_hz + pit_hz / 20 && cpuid_hz + pit_hz / 20 > pit_hz))) {
+	if (cpuid_hz &&
+	    (!pit_hz || (cpuid_hz < pit_hz + pit_hz / 20 && cpuid_hz + pit_hz / 20 > pit_hz))) {
 		tsc_frequency = cpuid_hz;
 		tsc_frequency_source = source;
 		return;
 	}
 	if (cpuid_hz)
-		pr_warn("tsc: %s says %llu kHz but the PIT measures %llu kHz; using the measurement",
-			source, (unsigned long long)(cpuid_hz / 1000),
-			(unsigned long long)(pit_hz / 1000));
+		pr_warn(
+		    "tsc: %s says %llu kHz but the PIT measures %llu kHz; using the measurement",
+		    source, (unsigned long long)(cpuid_hz / 1000),
+		    (unsigned long long)(pit_hz / 1000));
 	if (pit_hz) {
 		tsc_frequency = pit_hz;
 		tsc_frequency_source = "PIT calibration";
@@ -130,7 +132,8 @@ uint64_t tsc_from_us(uint64_t us)
 
 uint64_t tsc_to_us(uint64_t ticks)
 {
-	return (ticks / tsc_frequency) * 1000000u + (ticks % tsc_frequency) * 1000000u / tsc_frequency;
+	return (ticks / tsc_frequency) * 1000000u +
+	       (ticks % tsc_frequency) * 1000000u / tsc_frequency;
 }
 
 void tsc_delay_us(uint64_t us)

@@ -6,50 +6,50 @@
 #include "lib/format.h"
 #include "lib/string.h"
 
-#define MSR_VMX_BASIC		 0x480
-#define MSR_VMX_PINBASED	 0x481
-#define MSR_VMX_PROCBASED	 0x482
-#define MSR_VMX_EXIT		 0x483
-#define MSR_VMX_ENTRY		 0x484
-#define MSR_VMX_MISC		 0x485
-#define MSR_VMX_CR0_FIXED0	 0x486
-#define MSR_VMX_CR0_FIXED1	 0x487
-#define MSR_VMX_CR4_FIXED0	 0x488
-#define MSR_VMX_CR4_FIXED1	 0x489
-#define MSR_VMX_PROCBASED2	 0x48b
-#define MSR_VMX_EPT_VPID_CAP	 0x48c
-#define MSR_VMX_TRUE_PINBASED	 0x48d
-#define MSR_VMX_TRUE_PROCBASED	 0x48e
-#define MSR_VMX_TRUE_EXIT	 0x48f
-#define MSR_VMX_TRUE_ENTRY	 0x490
+#define MSR_VMX_BASIC	       0x480
+#define MSR_VMX_PINBASED       0x481
+#define MSR_VMX_PROCBASED      0x482
+#define MSR_VMX_EXIT	       0x483
+#define MSR_VMX_ENTRY	       0x484
+#define MSR_VMX_MISC	       0x485
+#define MSR_VMX_CR0_FIXED0     0x486
+#define MSR_VMX_CR0_FIXED1     0x487
+#define MSR_VMX_CR4_FIXED0     0x488
+#define MSR_VMX_CR4_FIXED1     0x489
+#define MSR_VMX_PROCBASED2     0x48b
+#define MSR_VMX_EPT_VPID_CAP   0x48c
+#define MSR_VMX_TRUE_PINBASED  0x48d
+#define MSR_VMX_TRUE_PROCBASED 0x48e
+#define MSR_VMX_TRUE_EXIT      0x48f
+#define MSR_VMX_TRUE_ENTRY     0x490
 
-#define FEATURE_CONTROL_LOCK	     (1ull << 0)
+#define FEATURE_CONTROL_LOCK		(1ull << 0)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 
 #define BASIC_TRUE_CONTROLS (1ull << 55)
 
-#define PIN_PREEMPTION_TIMER   (1ull << 6)
-#define PIN_POSTED_INTERRUPTS  (1ull << 7)
-#define PROC_USE_IO_BITMAPS    (1ull << 25)
-#define PROC_USE_MSR_BITMAPS   (1ull << 28)
-#define PROC_SECONDARY	       (1ull << 31)
-#define PROC2_EPT	       (1ull << 1)
-#define PROC2_X2APIC_VIRT      (1ull << 4)
-#define PROC2_VPID	       (1ull << 5)
-#define PROC2_UNRESTRICTED     (1ull << 7)
-#define PROC2_APIC_REG_VIRT    (1ull << 8)
+#define PIN_PREEMPTION_TIMER	 (1ull << 6)
+#define PIN_POSTED_INTERRUPTS	 (1ull << 7)
+#define PROC_USE_IO_BITMAPS	 (1ull << 25)
+#define PROC_USE_MSR_BITMAPS	 (1ull << 28)
+#define PROC_SECONDARY		 (1ull << 31)
+#define PROC2_EPT		 (1ull << 1)
+#define PROC2_X2APIC_VIRT	 (1ull << 4)
+#define PROC2_VPID		 (1ull << 5)
+#define PROC2_UNRESTRICTED	 (1ull << 7)
+#define PROC2_APIC_REG_VIRT	 (1ull << 8)
 #define PROC2_VIRT_INTR_DELIVERY (1ull << 9)
-#define EXIT_ACK_INTERRUPT     (1ull << 15)
-#define EXIT_SAVE_EFER	       (1ull << 20)
-#define EXIT_LOAD_EFER	       (1ull << 21)
-#define ENTRY_LOAD_EFER	       (1ull << 15)
-#define EPT_WALK_4	       (1ull << 6)
-#define EPT_WB		       (1ull << 14)
-#define EPT_2M		       (1ull << 16)
-#define EPT_1G		       (1ull << 17)
-#define EPT_INVEPT	       (1ull << 20)
-#define EPT_INVEPT_SINGLE      (1ull << 25)
-#define VPID_INVVPID	       (1ull << 32)
+#define EXIT_ACK_INTERRUPT	 (1ull << 15)
+#define EXIT_SAVE_EFER		 (1ull << 20)
+#define EXIT_LOAD_EFER		 (1ull << 21)
+#define ENTRY_LOAD_EFER		 (1ull << 15)
+#define EPT_WALK_4		 (1ull << 6)
+#define EPT_WB			 (1ull << 14)
+#define EPT_2M			 (1ull << 16)
+#define EPT_1G			 (1ull << 17)
+#define EPT_INVEPT		 (1ull << 20)
+#define EPT_INVEPT_SINGLE	 (1ull << 25)
+#define VPID_INVVPID		 (1ull << 32)
 
 struct vmx_caps vmx_caps;
 
@@ -135,7 +135,7 @@ bool vmx_check_capabilities(char *missing, size_t size)
 	feature_control = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	require(&m,
 		!(feature_control & FEATURE_CONTROL_LOCK) ||
-			(feature_control & FEATURE_CONTROL_VMX_OUTSIDE_SMX),
+		    (feature_control & FEATURE_CONTROL_VMX_OUTSIDE_SMX),
 		"VMX disabled and locked by firmware (IA32_FEATURE_CONTROL)");
 	vmx_read_capabilities();
 	require(&m, allows(c->procbased, PROC_SECONDARY), "secondary processor-based controls");
@@ -199,8 +199,8 @@ void vmx_enable_this_cpu(struct per_cpu *cpu)
 	}
 	feature_control = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	if (!(feature_control & FEATURE_CONTROL_LOCK)) {
-		wrmsr(MSR_IA32_FEATURE_CONTROL, feature_control | FEATURE_CONTROL_LOCK |
-							FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      feature_control | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
 	} else if (!(feature_control & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
 		vmx_fail(cpu, "VMX disabled and locked by firmware (IA32_FEATURE_CONTROL)");
 		return;

@@ -18,7 +18,7 @@ struct vmx_caps {
 	uint64_t misc;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool ept, vpid, unrestricted_guest, apic_register_virt, virtual_interrupt_delivery,
-		posted_interrupts, preemption_timer, x2apic_virt, ept_2m, ept_1g;
+	    posted_interrupts, preemption_timer, x2apic_virt, ept_2m, ept_1g;
 };
 
 extern struct vmx_caps vmx_caps;
