@@ -77,6 +77,8 @@ off_entry64:	.long mb2_entry64 - mb2_header
 off_stack_top:	.long boot_stack_top - mb2_header
 boot_magic:	.long 0
 boot_mbi:	.long 0
+	.balign 8
+boot_tsc:	.quad 0
 
 	.balign 8
 boot_gdt:
@@ -104,6 +106,10 @@ mb2_entry32:
 	subl $(1b - mb2_header), %ebp
 	movl %edi, RUNADDR(boot_magic)
 	movl %ebx, RUNADDR(boot_mbi)
+	/* Time stamp of GRUB's hand-off, for the boot-cost figure. */
+	rdtsc
+	movl %eax, RUNADDR(boot_tsc)
+	movl %edx, (boot_tsc + 4 - mb2_header)(%ebp)
 
 	/* Zero .bss (the loader should have, but it costs little to be sure). */
 	movl %ebp, %edi
@@ -194,10 +200,11 @@ mb2_entry64:
 	movl %eax, %gs
 	leaq boot_stack_top(%rip), %rsp
 	xorl %ebp, %ebp
-	/* boot_primary(magic, mbi, run-time image start); all zero-extended. */
+	/* boot_primary(magic, mbi, run-time image start, hand-off TSC). */
 	movl boot_magic(%rip), %edi
 	movl boot_mbi(%rip), %esi
 	leaq __image_start(%rip), %rdx
+	movq boot_tsc(%rip), %rcx
 	call boot_primary
 	ud2
 

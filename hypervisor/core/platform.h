@@ -15,7 +15,7 @@ struct platform {
 	struct acpi_info acpi;
 	uint64_t mbi_address;
 	uint64_t image_start, image_end; /* run-time physical range of acrn.bin incl. bss */
-	uint64_t entry_tsc;		 /* TSC at the first C instruction */
+	uint64_t entry_tsc;		 /* TSC at GRUB's hand-off (first instructions) */
 	uint64_t all_vmx_tsc;		 /* TSC when every CPU was in VMX root */
 };
 

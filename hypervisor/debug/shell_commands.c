@@ -150,13 +150,18 @@ static void cmd_acpi(int argc, char **argv)
 
 static void cmd_time(int argc, char **argv)
 {
+	uint64_t bringup = platform.all_vmx_tsc - platform.entry_tsc;
+
 	(void)argc;
 	(void)argv;
-	console_printf("TSC %llu Hz (%s); %llu us since hypervisor entry; local APIC %s%s\n",
+	console_printf("TSC %llu Hz (%s); %llu us since GRUB's hand-off; local APIC %s%s\n",
 		       (unsigned long long)tsc_hz(), tsc_source(),
 		       (unsigned long long)tsc_to_us(rdtsc() - platform.entry_tsc),
 		       lapic_is_x2apic() ? "x2APIC" : "xAPIC",
 		       lapic_has_tsc_deadline() ? ", TSC-deadline timer" : ", one-shot timer");
+	console_printf("bring-up: %llu TSC ticks (%llu us) from GRUB's hand-off to VMX root on "
+		       "every CPU\n",
+		       (unsigned long long)bringup, (unsigned long long)tsc_to_us(bringup));
 }
 
 static void cmd_poweroff(int argc, char **argv)

@@ -24,4 +24,12 @@
 #define GDT_DATA   0x10
 #define GDT_TSS	   0x18
 
+#ifndef __ASSEMBLY__
+/*
+ * Large page-aligned areas that need no zeroing at boot (stacks, pages
+ * cleared when handed out): kept out of the .bss the entry code clears.
+ */
+#define HV_NOINIT_PAGES __attribute__((section(".bss.noinit"), aligned(PAGE_SIZE)))
+#endif
+
 #endif

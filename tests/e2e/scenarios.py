@@ -24,9 +24,10 @@ def boot_to_vmx_root(cpus, model="corei7_skylake_x"):
 SCENARIOS = [
     boot_to_vmx_root(1),
     boot_to_vmx_root(4),
-    # Icelake has everything Skylake has plus MTF and PML; it also boots the APs in xAPIC
-    # order the MADT gives.
+    # Icelake adds MTF and PML to what Skylake has.
     boot_to_vmx_root(2, "corei7_icelake_u"),
+    # Westmere: no x2APIC and no TSC-deadline timer, so the xAPIC MMIO and one-shot paths run.
+    boot_to_vmx_root(2, "corei5_arrandale_m520"),
     {
         # An AMD model: no VMX at all. One clear line, then a clean halt (no triple fault).
         "name": "bochs-no-vtx-refusal",

@@ -105,17 +105,17 @@ static void report_cpus(void)
 	}
 	platform.all_vmx_tsc = rdtsc();
 	if (in_root == cpu_count)
-		pr_info("boot: all %u CPUs in VMX root (%llu TSC ticks since hypervisor entry)",
+		pr_info("boot: all %u CPUs in VMX root (%llu TSC ticks since GRUB's hand-off)",
 			cpu_count, (unsigned long long)(platform.all_vmx_tsc - platform.entry_tsc));
 	else
 		pr_err("boot: %u of %u CPUs in VMX root (%u started); see 'cpus'", in_root,
 		       cpu_count, started);
 }
 
-void boot_primary(uint32_t magic, uint32_t mbi, uint64_t image_start);
-__attribute__((noreturn)) void boot_primary(uint32_t magic, uint32_t mbi, uint64_t image_start)
+void boot_primary(uint32_t magic, uint32_t mbi, uint64_t image_start, uint64_t entry_tsc);
+__attribute__((noreturn)) void boot_primary(uint32_t magic, uint32_t mbi, uint64_t image_start,
+					    uint64_t entry_tsc)
 {
-	uint64_t entry_tsc = rdtsc();
 	uint64_t delta = image_start - HV_LINK_BASE;
 	struct per_cpu *bsp = &per_cpu_data[0];
 	uint64_t ebda, cr3;

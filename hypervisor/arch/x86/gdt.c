@@ -13,8 +13,8 @@
 struct per_cpu per_cpu_data[HV_MAX_CPUS];
 uint32_t cpu_count;
 
-static uint8_t cpu_stacks[HV_MAX_CPUS][HV_STACK_SIZE] __attribute__((aligned(4096)));
-static uint8_t ist_stacks[HV_MAX_CPUS][IST_COUNT][HV_IST_STACK_SIZE] __attribute__((aligned(4096)));
+static uint8_t cpu_stacks[HV_MAX_CPUS][HV_STACK_SIZE] HV_NOINIT_PAGES;
+static uint8_t ist_stacks[HV_MAX_CPUS][IST_COUNT][HV_IST_STACK_SIZE] HV_NOINIT_PAGES;
 
 struct idt_gate {
 	uint16_t offset_low;

@@ -13,7 +13,7 @@
 
 extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
 
-static uint8_t pt_pool[PT_POOL_PAGES][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static uint8_t pt_pool[PT_POOL_PAGES][PAGE_SIZE] HV_NOINIT_PAGES;
 static uint32_t pt_pool_next;
 static struct pt_root hv_page_table;
 static uint64_t mapped_top;

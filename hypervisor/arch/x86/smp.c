@@ -146,6 +146,7 @@ static bool wait_for_state_change(struct per_cpu *cpu, uint32_t from, uint64_t t
 	return true;
 }
 
+/* Sends the two STARTUP IPIs of the INIT-SIPI-SIPI sequence (INIT went out earlier). */
 static void smp_start_one(struct per_cpu *cpu)
 {
 	struct trampoline_data *data =
@@ -156,9 +157,6 @@ static void smp_start_one(struct per_cpu *cpu)
 	data->cpu_index = cpu->index;
 	__atomic_store_n(&cpu->state, CPU_STARTING, __ATOMIC_RELEASE);
 
-	/* The INIT-SIPI-SIPI sequence with the architecture's recommended pauses. */
-	lapic_send_init(cpu->apic_id);
-	tsc_delay_us(10000);
 	lapic_send_startup(cpu->apic_id, page);
 	if (wait_for_state_change(cpu, CPU_STARTING, 200))
 		return;
@@ -172,10 +170,26 @@ static void smp_start_one(struct per_cpu *cpu)
 
 void smp_start_aps(void)
 {
+	bool any = false;
+
 	if (!trampoline_base) {
 		pr_err("smp: no free memory below 1 MiB for the start-up code; only CPU 0 runs");
 		return;
 	}
+	/*
+	 * INIT every AP first and wait the architectural 10 ms once, not once
+	 * per CPU; the STARTUP IPIs then go out one CPU at a time because the
+	 * CPUs share the trampoline's stack slot.
+	 */
+	for (uint32_t i = 1; i < cpu_count; i++) {
+		if (per_cpu_data[i].state == CPU_OFFLINE) {
+			lapic_send_init(per_cpu_data[i].apic_id);
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	tsc_delay_us(10000);
 	for (uint32_t i = 1; i < cpu_count; i++)
 		if (per_cpu_data[i].state == CPU_OFFLINE)
 			smp_start_one(&per_cpu_data[i]);

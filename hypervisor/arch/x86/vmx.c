@@ -53,7 +53,7 @@
 
 struct vmx_caps vmx_caps;
 
-static uint8_t vmxon_regions[HV_MAX_CPUS][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static uint8_t vmxon_regions[HV_MAX_CPUS][PAGE_SIZE] HV_NOINIT_PAGES;
 
 static bool cpu_has_vmx(void)
 {
