@@ -104,7 +104,7 @@ def qemu_command(out, iso, args, serial_arg):
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", args.cpu_model or "qemu64",
             "-smp", str(args.cpus), "-m", str(args.mem), "-cdrom", iso, "-boot", "d",
             "-display", "none", "-vga", "none", "-no-reboot", "-serial", serial_arg,
-            "-monitor", "none",
+            "-monitor", "none", "-nic", "none",
             "-device", "isa-debug-exit,iobase=0x%x,iosize=4" % QEMU_DEBUG_EXIT_PORT]
 
 
