@@ -104,6 +104,32 @@ def tier_machine(res, build, only):
             print("     " + last)
 
 
+# Components outside the hypervisor plug in with an executable <dir>/tests/run that
+# prints one TAP line per test ("ok - name" / "not ok - name") and exits non-zero on
+# failure. It gets its build folder in $BUILD_DIR.
+COMPONENTS = ["ivshmem-sdk", "samples", "hsm-dkms", "acrn-dm", "grub.d", "debian"]
+
+
+def tier_components(res, build):
+    for comp in COMPONENTS:
+        script = os.path.join(ROOT, comp, "tests", "run")
+        if not os.access(script, os.X_OK):
+            continue
+        env = dict(os.environ, BUILD_DIR=os.path.join(build, comp))
+        try:
+            r = subprocess.run([script], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=env, timeout=2400)
+            out, code = r.stdout, r.returncode
+        except subprocess.TimeoutExpired as e:
+            out, code = (e.stdout or b"").decode(errors="replace") + "\n(timed out)", -1
+        cases = re.findall(r"^(ok|not ok)(?: \d+)?(?: -)? (.+)$", out, re.M)
+        for status, name in cases:
+            res.record("%s: %s" % (comp, name.strip()), status == "ok",
+                       "" if status == "ok" else out[-3000:])
+        if code != 0 and all(s == "ok" for s, _ in cases):
+            res.record("%s: tests/run exited with %d" % (comp, code), False, out[-3000:])
+
+
 def tier_format(res):
     files = run(["git", "ls-files", "*.c", "*.h"]).stdout.split()
     r = run(["clang-format", "--dry-run", "-Werror"] + files)
@@ -117,15 +143,23 @@ def main():
     ap.add_argument("--format-check", action="store_true")
     ap.add_argument("--only", default=None, help="regex: run only matching machine scenarios")
     ap.add_argument("--skip-machine", action="store_true")
+    ap.add_argument("--component", default=None,
+                    help="run only the tests/run of this component (e.g. ivshmem-sdk)")
     args = ap.parse_args()
 
     res = Results()
     start = time.monotonic()
+    if args.component:
+        COMPONENTS[:] = [args.component]
+        tier_components(res, args.build)
+        print("%d passed, %d failed" % (res.passed, len(res.failed)))
+        return 1 if res.failed else 0
     if args.format_check:
         tier_format(res)
     if tier_build(res, args.build):
         tier_image(res, args.build)
         tier_unit(res, args.build)
+        tier_components(res, args.build)
         if not args.skip_machine:
             tier_machine(res, args.build, args.only)
     print("\ntests took %.0f s" % (time.monotonic() - start))
