@@ -4,6 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/vmx.h"
 #include "debug/log.h"
 
 #define PM1_SLP_TYP_SHIFT 10
@@ -12,6 +13,10 @@
 #define KBC_COMMAND	  0x64
 #define KBC_PULSE_RESET	  0xfe
 #define RESET_WAIT_US	  500000
+#define PCI_RESET_CONTROL 0xcf9
+#define PCI_RESET_SYSTEM  0x02
+#define PCI_RESET_CPU	  0x04
+#define PCI_RESET_FULL	  0x08
 
 static const struct acpi_info *power_acpi;
 
@@ -97,8 +102,22 @@ static void reset_via_fadt(const struct acpi_info *a)
 void power_reboot(void)
 {
 	irq_disable();
+	/* Firmware restarting after a warm reset must not find CPUs in VMX operation. */
+	machine_stop_other_cpus();
+	tsc_delay_us(1000);
+	vmx_off_this_cpu();
 	if (power_acpi)
 		reset_via_fadt(power_acpi);
+	/*
+	 * The PCI reset control register gives a cold reset where the chipset
+	 * has one (the FADT usually names it anyway); a warm reset through the
+	 * keyboard controller can leave MSRs such as IA32_FEATURE_CONTROL locked,
+	 * which firmware then trips over.
+	 */
+	pr_info("power: reset through the PCI reset control register (0xcf9)");
+	outb(PCI_RESET_CONTROL, PCI_RESET_SYSTEM);
+	outb(PCI_RESET_CONTROL, PCI_RESET_SYSTEM | PCI_RESET_CPU | PCI_RESET_FULL);
+	tsc_delay_us(RESET_WAIT_US);
 	pr_info("power: reset through the keyboard controller");
 	outb(KBC_COMMAND, KBC_PULSE_RESET);
 	tsc_delay_us(RESET_WAIT_US);

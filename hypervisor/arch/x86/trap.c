@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "arch/x86/trap.h"
+#include "arch/x86/vmx.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -136,8 +137,10 @@ void trap_dispatch(struct trap_frame *frame)
 	struct per_cpu *cpu = this_cpu();
 	uint64_t v = frame->vector;
 
-	if (v == VECTOR_NMI && machine_stopping)
+	if (v == VECTOR_NMI && machine_stopping) {
+		vmx_off_this_cpu();
 		cpu_halt_forever();
+	}
 	if (v < VECTOR_FIRST_EXTERNAL)
 		exception_stop(frame);
 
@@ -170,6 +173,11 @@ void panic(const char *fmt, ...)
 	print_stack_trace((uint64_t)(uintptr_t)__builtin_frame_address(0), low, high);
 	console_printf("*** hypervisor stopped\n");
 	cpu_halt_forever();
+}
+
+void machine_stop_other_cpus(void)
+{
+	stop_other_cpus();
 }
 
 void machine_halt(void)

@@ -31,6 +31,8 @@ void trap_dispatch(struct trap_frame *frame);
 
 /* A hypervisor bug: prints the message and a stack trace, stops every CPU. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* NMIs every other CPU into VMXOFF and a halt (before power-off or reset). */
+void machine_stop_other_cpus(void);
 /* Stops every CPU without a report (after a clean refusal to run). */
 void machine_halt(void) __attribute__((noreturn));
 /* Load offset (run-time minus link-time address), to print addresses acrn.map understands. */

@@ -231,3 +231,13 @@ void vmx_enable_this_cpu(struct per_cpu *cpu)
 	cpu->vmxon_phys = region;
 	__atomic_store_n(&cpu->state, CPU_VMX_ROOT, __ATOMIC_RELEASE);
 }
+
+void vmx_off_this_cpu(void)
+{
+	/* VMXOFF outside VMX operation is #UD: only leave if this CPU entered. */
+	if (!(read_cr4() & CR4_VMXE))
+		return;
+	if (this_cpu()->vmxon_phys)
+		__asm__ volatile("vmxoff" ::: "cc", "memory");
+	write_cr4(read_cr4() & ~CR4_VMXE);
+}

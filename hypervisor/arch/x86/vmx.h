@@ -33,4 +33,10 @@ void vmx_format_summary(char *buf, size_t size);
 /* Turns on VMX on the calling CPU; sets its state to CPU_VMX_ROOT or CPU_FAILED (with reason). */
 void vmx_enable_this_cpu(struct per_cpu *cpu);
 
+/*
+ * Leaves VMX operation on the calling CPU (before a reset: INIT is blocked
+ * in VMX root and firmware expects CR4.VMXE clear).
+ */
+void vmx_off_this_cpu(void);
+
 #endif
