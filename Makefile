@@ -5,6 +5,7 @@
 #   make test     install what is missing, run every test tier; prints "N passed, M failed"
 #   make check    what CI runs plus the format check
 #   make bench    boot figures (instructions to VMX root on 1 and 4 CPUs)
+#   make deb      Debian packages from a clean copy of the tree, into build/deb/
 
 BUILD := $(CURDIR)/build
 HV_BUILD := $(BUILD)/hypervisor
@@ -46,6 +47,10 @@ format-check:
 bench: deps-run
 	@$(MAKE) --no-print-directory hypervisor
 	python3 tests/e2e/bench_boot.py --hv $(HV_BUILD)/acrn.bin --out $(BUILD)/bench
+
+.PHONY: deb
+deb:
+	sh debian/build-deb.sh $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD)

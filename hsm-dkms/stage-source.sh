@@ -9,7 +9,7 @@ version=$2
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dest/include/acrn"
 cp "$here"/*.c "$here"/*.h "$here/Kbuild" "$dest/"
-sed "s/@VERSION@/$version/" "$here/dkms.conf" >"$dest/dkms.conf"
+sed "s/#MODULE_VERSION#/$version/" "$here/dkms.conf" >"$dest/dkms.conf"
 printf '%s\n' "$version" >"$dest/VERSION"
 # The module needs the shared ABI headers, not the SDK's (ivshmem.h belongs to user space).
 for h in abi_types.h hypercall.h ioreq.h hsm_ioctl.h notify_dev.h; do
