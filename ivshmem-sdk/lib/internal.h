@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* libivshmem's private state: the region handle and the helpers its files share. */
+#ifndef IVSHMEM_INTERNAL_H
+#define IVSHMEM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ivshmem.h"
+#include "shared_layout.h"
+
+#define IVSHMEM_EXPORT __attribute__((visibility("default")))
+
+/* What this handle last saw of one peer, to turn the table into events. */
+struct peer_observation {
+	uint32_t state;
+	uint64_t epoch;
+	uint64_t heartbeat;
+	uint64_t heartbeat_seen_ns; /* local clock when heartbeat last moved */
+	bool known;
+	bool reported_dead;
+};
+
+struct ivshmem_region {
+	uint8_t *base;
+	uint64_t size;
+	int mapping;
+	char address[128];
+	char device[128];
+	char loopback_name[IVSHMEM_NAME_MAX];
+	int32_t peer_id;
+	uint32_t vectors;
+	uint32_t subsystem_id;
+	int device_fd;			     /* driver node, uio node, or file; -1 if none */
+	volatile uint32_t *registers;	     /* BAR0, when mapped */
+	int vector_fds[IVSHMEM_MAX_VECTORS]; /* eventfds this peer is woken through */
+	/* Doorbell server: eventfds of every peer's vectors, and the socket. */
+	int server_socket;
+	int peer_vector_fds[IVSHMEM_MAX_PEERS][IVSHMEM_MAX_VECTORS];
+	uint32_t server_vectors;
+	pthread_mutex_t server_lock;
+	/* Futex mappings: an eventfd fed by a thread, made on demand by doorbell_fd. */
+	pthread_t bridge_threads[IVSHMEM_MAX_VECTORS];
+	bool bridge_running[IVSHMEM_MAX_VECTORS];
+	void *bridge_arguments[IVSHMEM_MAX_VECTORS];
+	uint32_t doorbell_seen[IVSHMEM_MAX_VECTORS]; /* futex counts doorbell_wait consumed */
+	volatile int bridge_stop;
+	/* Layout (NULL for raw regions) and the checked copies of its geometry. */
+	struct layout_header *header;
+	bool joined;
+	uint64_t epoch;
+	uint64_t heartbeat;
+	uint32_t peer_timeout_ms;
+	struct peer_observation observed[IVSHMEM_MAX_PEERS];
+	pthread_t heartbeat_thread;
+	bool heartbeat_running;
+	uint32_t heartbeat_period_ms;
+};
+
+/* error.c */
+int ivshmem_fail(int error, const char *format, ...) __attribute__((format(printf, 2, 3)));
+int ivshmem_fail_errno(int errnum, const char *format, ...) __attribute__((format(printf, 2, 3)));
+void ivshmem_clear_error(void);
+
+/* layout.c */
+int layout_validate(const uint8_t *base, uint64_t size, const char *where);
+int layout_write(uint8_t *base, uint64_t size, const char *name);
+int layout_copy_name(const char *src, char *dst, size_t dst_size, const char *what);
+struct layout_peer_slot *layout_peer_slot(struct ivshmem_region *region, int peer_id);
+struct layout_channel *layout_channel_slot(struct ivshmem_region *region, unsigned index);
+struct layout_doorbells *layout_doorbells_of(struct ivshmem_region *region, int peer_id);
+/* Finds a READY channel by name and copies its checked descriptor. */
+int layout_find_channel(struct ivshmem_region *region, const char *name,
+			struct layout_channel *copy);
+/* Claims a directory slot and allocates bytes; fills copy on success. */
+int layout_create_channel(struct ivshmem_region *region, const char *name, uint32_t kind,
+			  uint64_t bytes, int32_t producer, int32_t consumer, uint32_t vector,
+			  struct layout_channel *copy, unsigned *index_out);
+void layout_publish_channel(struct ivshmem_region *region, unsigned index);
+
+/* peers.c */
+int peers_join(struct ivshmem_region *region, int32_t wanted);
+void peers_leave(struct ivshmem_region *region);
+int peers_start_heartbeat_thread(struct ivshmem_region *region);
+void peers_stop_heartbeat_thread(struct ivshmem_region *region);
+
+/* notify.c */
+uint32_t notify_prepare(struct ivshmem_region *region, unsigned vector);
+int notify_block(struct ivshmem_region *region, unsigned vector, uint32_t token,
+		 uint64_t timeout_ns);
+void notify_close(struct ivshmem_region *region);
+
+/* server_client.c */
+int server_connect(struct ivshmem_region *region, const char *socket_path);
+int server_drain(struct ivshmem_region *region);
+void server_disconnect(struct ivshmem_region *region);
+
+/* region_devices.c */
+int devices_open_pci(struct ivshmem_region *region, const char *bdf, uint32_t flags);
+int devices_open_path(struct ivshmem_region *region, const char *path,
+		      const struct ivshmem_open_options *options);
+int devices_find_by_name(const char *name, char *spec_out, size_t spec_size);
+void devices_close(struct ivshmem_region *region);
+
+uint64_t ivshmem_now_ns(void);
+
+static inline uint32_t load_relaxed_u32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+static inline uint64_t load_relaxed_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+#endif

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The self-describing header at offset 0, the peer table and the channel directory.
+ * The header may have been written by anyone: it is copied once, then every field is
+ * checked before any offset from it is used.
+ */
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "internal.h"
+
+static bool name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '.' || c == ':' || c == '/';
+}
+
+/* Copies a NUL-terminated name of allowed characters that fits dst (with its NUL). */
+int layout_copy_name(const char *src, char *dst, size_t dst_size, const char *what)
+{
+	size_t length = 0;
+
+	if (!src)
+		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "%s: no name given", what);
+	while (length < dst_size && src[length])
+		length++;
+	if (length == 0 || length >= dst_size)
+		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
+				    "%s: name must be 1 to %zu characters", what, dst_size - 1);
+	for (size_t i = 0; i < length; i++) {
+		if (!name_char_ok(src[i]))
+			return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
+					    "%s: character 0x%02x not allowed in a name "
+					    "(use A-Z a-z 0-9 _ - . : /)",
+					    what, (unsigned char)src[i]);
+	}
+	memset(dst, 0, dst_size);
+	memcpy(dst, src, length);
+	return 0;
+}
+
+/* A name field from shared memory: must be terminated inside the field and clean. */
+static int shared_name_ok(const char *field, size_t field_size)
+{
+	char copy[IVSHMEM_NAME_MAX];
+	char checked[IVSHMEM_NAME_MAX];
+
+	if (field_size > sizeof(copy))
+		return 0;
+	memcpy(copy, field, field_size);
+	if (!memchr(copy, '\0', field_size))
+		return 0;
+	return layout_copy_name(copy, checked, field_size, "shared name") == 0;
+}
+
+int layout_validate(const uint8_t *base, uint64_t size, const char *where)
+{
+	struct layout_header header;
+
+	if (size < IVSHMEM_MIN_REGION_SIZE)
+		return ivshmem_fail(IVSHMEM_ERR_TOO_SMALL,
+				    "%s: region is %llu bytes, the layout needs at least %u", where,
+				    (unsigned long long)size, IVSHMEM_MIN_REGION_SIZE);
+	memcpy(&header, base, sizeof(header));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (header.magic != LAYOUT_MAGIC) {
+		static const uint8_t zero[sizeof(header)];
+
+		if (memcmp(&header, zero, sizeof(header)) == 0)
+			return ivshmem_fail(
+			    IVSHMEM_ERR_NOT_INITIALISED,
+			    "%s: region has no layout (all zero); run 'ivshmem init'", where);
+		return ivshmem_fail(
+		    IVSHMEM_ERR_CORRUPT, "%s: header magic is 0x%016llx, expected 0x%016llx", where,
+		    (unsigned long long)header.magic, (unsigned long long)LAYOUT_MAGIC);
+	}
+	if (header.layout_version != IVSHMEM_LAYOUT_VERSION)
+		return ivshmem_fail(IVSHMEM_ERR_VERSION,
+				    "%s: region uses layout version %u, this library speaks %u",
+				    where, header.layout_version, IVSHMEM_LAYOUT_VERSION);
+	if (header.ready != LAYOUT_READY)
+		return ivshmem_fail(IVSHMEM_ERR_NOT_INITIALISED,
+				    "%s: layout initialisation never finished (ready=0x%08x)",
+				    where, header.ready);
+	if (header.region_size != size)
+		return ivshmem_fail(
+		    IVSHMEM_ERR_CORRUPT, "%s: header says %llu bytes but the mapping has %llu",
+		    where, (unsigned long long)header.region_size, (unsigned long long)size);
+	if (!shared_name_ok(header.name, sizeof(header.name)))
+		return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
+				    "%s: region name is not terminated or has bad characters",
+				    where);
+	if (header.peer_slots != IVSHMEM_MAX_PEERS ||
+	    header.channel_slots != IVSHMEM_MAX_CHANNELS ||
+	    header.peer_table_offset != LAYOUT_PEER_TABLE ||
+	    header.channel_directory_offset != LAYOUT_CHANNEL_DIR ||
+	    header.doorbell_offset != LAYOUT_DOORBELLS || header.data_offset != LAYOUT_DATA_OFFSET)
+		return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
+				    "%s: header geometry is wrong (peers %u, channels %u, "
+				    "offsets %u/%u/%u/%llu)",
+				    where, header.peer_slots, header.channel_slots,
+				    header.peer_table_offset, header.channel_directory_offset,
+				    header.doorbell_offset, (unsigned long long)header.data_offset);
+	return 0;
+}
+
+static uint64_t fresh_epoch(void)
+{
+	struct timespec now;
+	uint64_t random_bits = 0;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (getrandom(&random_bits, sizeof(random_bits), GRND_NONBLOCK) != sizeof(random_bits))
+		random_bits = 0;
+	/* Time keeps epochs ordered for people; the low random bits keep them unique. */
+	return ((uint64_t)now.tv_sec << 20) ^ (random_bits & 0xfffffu);
+}
+
+int layout_write(uint8_t *base, uint64_t size, const char *name)
+{
+	struct layout_header *header = (struct layout_header *)base;
+	char checked[IVSHMEM_NAME_MAX];
+	int error;
+
+	if (size < IVSHMEM_MIN_REGION_SIZE)
+		return ivshmem_fail(IVSHMEM_ERR_TOO_SMALL,
+				    "region is %llu bytes, the layout needs at least %u",
+				    (unsigned long long)size, IVSHMEM_MIN_REGION_SIZE);
+	error = layout_copy_name(name, checked, sizeof(checked), "region name");
+	if (error)
+		return error;
+	/* Peers that see ready=0 wait or fail cleanly while the rest is rewritten. */
+	__atomic_store_n(&header->ready, 0, __ATOMIC_RELEASE);
+	memset(base + sizeof(header->magic), 0, LAYOUT_DATA_OFFSET - sizeof(header->magic));
+	header->layout_version = IVSHMEM_LAYOUT_VERSION;
+	header->region_size = size;
+	header->creation_epoch = fresh_epoch();
+	memcpy(header->name, checked, sizeof(header->name));
+	header->peer_slots = IVSHMEM_MAX_PEERS;
+	header->channel_slots = IVSHMEM_MAX_CHANNELS;
+	header->peer_table_offset = LAYOUT_PEER_TABLE;
+	header->channel_directory_offset = LAYOUT_CHANNEL_DIR;
+	header->doorbell_offset = LAYOUT_DOORBELLS;
+	header->data_offset = LAYOUT_DATA_OFFSET;
+	header->allocation_cursor = 0;
+	__atomic_store_n(&header->magic, LAYOUT_MAGIC, __ATOMIC_RELEASE);
+	__atomic_store_n(&header->ready, LAYOUT_READY, __ATOMIC_RELEASE);
+	return 0;
+}
+
+struct layout_peer_slot *layout_peer_slot(struct ivshmem_region *region, int peer_id)
+{
+	if (!region->header || peer_id < 0 || peer_id >= IVSHMEM_MAX_PEERS)
+		return NULL;
+	return (struct layout_peer_slot *)(region->base + LAYOUT_PEER_TABLE) + peer_id;
+}
+
+struct layout_channel *layout_channel_slot(struct ivshmem_region *region, unsigned index)
+{
+	if (!region->header || index >= IVSHMEM_MAX_CHANNELS)
+		return NULL;
+	return (struct layout_channel *)(region->base + LAYOUT_CHANNEL_DIR) + index;
+}
+
+struct layout_doorbells *layout_doorbells_of(struct ivshmem_region *region, int peer_id)
+{
+	if (!region->header || peer_id < 0 || peer_id >= IVSHMEM_MAX_PEERS)
+		return NULL;
+	return (struct layout_doorbells *)(region->base + LAYOUT_DOORBELLS) + peer_id;
+}
+
+/* Checks a descriptor copy: everything a reader would use must lie inside the region. */
+static int channel_copy_check(struct ivshmem_region *region, const struct layout_channel *copy,
+			      unsigned index)
+{
+	uint64_t minimum = copy->kind == IVSHMEM_CHANNEL_RING ? sizeof(struct layout_ring) + 256
+							      : sizeof(struct layout_mailbox) + 8;
+
+	if (copy->kind != IVSHMEM_CHANNEL_RING && copy->kind != IVSHMEM_CHANNEL_MAILBOX)
+		return ivshmem_fail(IVSHMEM_ERR_CORRUPT, "channel %u: unknown kind %u", index,
+				    copy->kind);
+	if (!shared_name_ok(copy->name, sizeof(copy->name)))
+		return ivshmem_fail(IVSHMEM_ERR_CORRUPT, "channel %u: bad name", index);
+	if (copy->offset < LAYOUT_DATA_OFFSET || copy->offset % LAYOUT_CACHE_LINE ||
+	    copy->bytes < minimum || copy->bytes > region->size ||
+	    copy->offset > region->size - copy->bytes)
+		return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
+				    "channel %u: area %llu+%llu lies outside the %llu-byte region",
+				    index, (unsigned long long)copy->offset,
+				    (unsigned long long)copy->bytes,
+				    (unsigned long long)region->size);
+	if (copy->producer_peer < -1 || copy->producer_peer >= IVSHMEM_MAX_PEERS ||
+	    copy->consumer_peer < -1 || copy->consumer_peer >= IVSHMEM_MAX_PEERS ||
+	    copy->vector >= IVSHMEM_MAX_VECTORS)
+		return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
+				    "channel %u: peers %d/%d or vector %u out of range", index,
+				    copy->producer_peer, copy->consumer_peer, copy->vector);
+	return 0;
+}
+
+/* Copies READY descriptor index; 1 if it is ready and valid, 0 if free, <0 on corruption. */
+static int channel_read(struct ivshmem_region *region, unsigned index, struct layout_channel *copy)
+{
+	struct layout_channel *slot = layout_channel_slot(region, index);
+	uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+
+	if (state != CHANNEL_READY)
+		return 0;
+	memcpy(copy, slot, sizeof(*copy));
+	copy->state = state;
+	return channel_copy_check(region, copy, index) == 0 ? 1 : IVSHMEM_ERR_CORRUPT;
+}
+
+int layout_find_channel(struct ivshmem_region *region, const char *name,
+			struct layout_channel *copy)
+{
+	for (unsigned i = 0; i < IVSHMEM_MAX_CHANNELS; i++) {
+		int found = channel_read(region, i, copy);
+
+		if (found == 0 || strncmp(copy->name, name, sizeof(copy->name)) != 0)
+			continue; /* a corrupt slot of another name must not hide this one */
+		if (found < 0)
+			return ivshmem_fail(IVSHMEM_ERR_CORRUPT, "channel '%s' (slot %u): %s", name,
+					    i, ivshmem_last_error_message());
+		return (int)i;
+	}
+	return ivshmem_fail(IVSHMEM_ERR_NOT_FOUND, "no channel named '%s'", name);
+}
+
+int layout_create_channel(struct ivshmem_region *region, const char *name, uint32_t kind,
+			  uint64_t bytes, int32_t producer, int32_t consumer, uint32_t vector,
+			  struct layout_channel *copy, unsigned *index_out)
+{
+	struct layout_header *header = region->header;
+	uint64_t rounded =
+	    (bytes + LAYOUT_ALLOCATION_ALIGN - 1) & ~(uint64_t)(LAYOUT_ALLOCATION_ALIGN - 1);
+	uint64_t room = region->size - LAYOUT_DATA_OFFSET;
+	uint64_t cursor = __atomic_load_n(&header->allocation_cursor, __ATOMIC_ACQUIRE);
+	struct layout_channel *slot = NULL;
+	unsigned index;
+
+	for (index = 0; index < IVSHMEM_MAX_CHANNELS; index++) {
+		uint32_t expected = CHANNEL_FREE;
+
+		slot = layout_channel_slot(region, index);
+		if (__atomic_compare_exchange_n(&slot->state, &expected, CHANNEL_CLAIMED, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
+	}
+	if (index == IVSHMEM_MAX_CHANNELS)
+		return ivshmem_fail(IVSHMEM_ERR_NO_SPACE, "channel directory full (%u channels)",
+				    IVSHMEM_MAX_CHANNELS);
+	/* A compare-and-swap loop (not fetch-add) so a failed allocation leaks nothing. */
+	do {
+		if (cursor > room || rounded > room - cursor) {
+			__atomic_store_n(&slot->state, CHANNEL_FREE, __ATOMIC_RELEASE);
+			return ivshmem_fail(
+			    IVSHMEM_ERR_NO_SPACE, "channel '%s' needs %llu bytes, %llu are left",
+			    name, (unsigned long long)rounded,
+			    (unsigned long long)(cursor > room ? 0 : room - cursor));
+		}
+	} while (!__atomic_compare_exchange_n(&header->allocation_cursor, &cursor, cursor + rounded,
+					      false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	memset(copy, 0, sizeof(*copy));
+	copy->state = CHANNEL_CLAIMED;
+	copy->kind = kind;
+	strncpy(copy->name, name, sizeof(copy->name) - 1);
+	copy->producer_peer = producer;
+	copy->consumer_peer = consumer;
+	copy->vector = vector;
+	copy->offset = LAYOUT_DATA_OFFSET + cursor;
+	copy->bytes = bytes;
+	memcpy((uint8_t *)slot + sizeof(slot->state), (uint8_t *)copy + sizeof(copy->state),
+	       sizeof(*copy) - sizeof(copy->state));
+	memset(region->base + copy->offset, 0, bytes);
+	*index_out = index;
+	return 0;
+}
+
+void layout_publish_channel(struct ivshmem_region *region, unsigned index)
+{
+	__atomic_store_n(&layout_channel_slot(region, index)->state, CHANNEL_READY,
+			 __ATOMIC_RELEASE);
+}
+
+IVSHMEM_EXPORT int ivshmem_channel_list(struct ivshmem_region *region,
+					struct ivshmem_channel_info *infos, size_t capacity)
+{
+	int count = 0;
+
+	if (!region || (capacity && !infos))
+		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "channel_list: null argument");
+	if (!region->header)
+		return ivshmem_fail(IVSHMEM_ERR_NOT_INITIALISED, "region has no layout");
+	for (unsigned i = 0; i < IVSHMEM_MAX_CHANNELS; i++) {
+		struct layout_channel copy;
+		struct ivshmem_channel_info *info;
+		uint8_t *area;
+
+		if (channel_read(region, i, &copy) != 1)
+			continue;
+		if ((size_t)count < capacity) {
+			info = &infos[count];
+			memset(info, 0, sizeof(*info));
+			info->struct_size = sizeof(*info);
+			memcpy(info->name, copy.name, sizeof(info->name));
+			info->kind = (int32_t)copy.kind;
+			info->producer_peer = copy.producer_peer;
+			info->consumer_peer = copy.consumer_peer;
+			info->vector = copy.vector;
+			info->offset = copy.offset;
+			area = region->base + copy.offset;
+			if (copy.kind == IVSHMEM_CHANNEL_RING) {
+				struct layout_ring *ring = (struct layout_ring *)area;
+				uint64_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+				uint64_t tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+
+				info->capacity = copy.bytes - sizeof(struct layout_ring);
+				info->used =
+				    head - tail <= info->capacity ? head - tail : UINT64_MAX;
+			} else {
+				struct layout_mailbox *box = (struct layout_mailbox *)area;
+
+				info->capacity = copy.bytes - sizeof(struct layout_mailbox);
+				info->used = load_relaxed_u32(&box->length);
+			}
+		}
+		count++;
+	}
+	return count;
+}

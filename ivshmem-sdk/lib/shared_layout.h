@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What libivshmem writes into shared memory. Everything here is read by peers that may
+ * be buggy or hostile, so readers copy each field once and check it before use. All
+ * integers are little-endian (every supported peer is x86-64).
+ */
+#ifndef IVSHMEM_SHARED_LAYOUT_H
+#define IVSHMEM_SHARED_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ivshmem.h"
+
+#define LAYOUT_MAGIC		0x3153444b4d485649ull /* "IVHMKDS1" */
+#define LAYOUT_READY		0x52454459u	      /* "YDER": written last by init */
+#define LAYOUT_CACHE_LINE	64u
+#define LAYOUT_HEADER_OFFSET	0u
+#define LAYOUT_PEER_TABLE	256u
+#define LAYOUT_CHANNEL_DIR	4096u
+#define LAYOUT_DOORBELLS	8192u
+#define LAYOUT_DATA_OFFSET	16384u
+#define LAYOUT_ALLOCATION_ALIGN 4096u
+
+struct layout_header {
+	uint64_t magic;
+	uint32_t layout_version;
+	uint32_t ready; /* LAYOUT_READY once the rest is valid */
+	uint64_t region_size;
+	uint64_t creation_epoch;
+	char name[IVSHMEM_NAME_MAX];
+	uint32_t peer_slots;
+	uint32_t channel_slots;
+	uint32_t peer_table_offset;
+	uint32_t channel_directory_offset;
+	uint32_t doorbell_offset;
+	uint32_t reserved0;
+	uint64_t data_offset;
+	uint64_t allocation_cursor; /* bytes handed out after data_offset (atomic add) */
+	uint8_t reserved[152];
+};
+
+/* One cache line per peer; written only by the peer that owns it. */
+struct layout_peer_slot {
+	uint32_t state; /* enum ivshmem_peer_state (FREE, ALIVE or LEFT) */
+	uint32_t process_id;
+	uint64_t epoch; /* +1 at every join: a restart is visible even if it is quick */
+	uint64_t heartbeat;
+	uint8_t reserved[40];
+};
+
+enum { CHANNEL_FREE = 0, CHANNEL_CLAIMED = 1, CHANNEL_READY = 2 };
+
+/* One cache line per channel; claimed with a compare-and-swap on state. */
+struct layout_channel {
+	uint32_t state;
+	uint32_t kind; /* IVSHMEM_CHANNEL_RING or IVSHMEM_CHANNEL_MAILBOX */
+	char name[IVSHMEM_CHANNEL_NAME_MAX];
+	int32_t producer_peer;
+	int32_t consumer_peer;
+	uint32_t vector;
+	uint32_t reserved;
+	uint64_t offset; /* from the region base */
+	uint64_t bytes;	 /* control block + payload */
+};
+
+/* Futex words for mappings where every peer shares one kernel (files, loopback). */
+struct layout_doorbells {
+	uint32_t count[IVSHMEM_MAX_VECTORS];
+	uint8_t reserved[LAYOUT_CACHE_LINE - IVSHMEM_MAX_VECTORS * 4];
+};
+
+/* A ring: the producer's line, the consumer's line, a constant line, then data. */
+struct layout_ring {
+	uint64_t head; /* bytes ever published */
+	uint32_t producer_waiting;
+	uint32_t reset_request;
+	uint64_t producer_epoch;
+	uint8_t producer_pad[LAYOUT_CACHE_LINE - 24];
+	uint64_t tail; /* bytes ever released */
+	uint32_t consumer_waiting;
+	uint32_t reset_acknowledged;
+	uint64_t consumer_epoch;
+	uint8_t consumer_pad[LAYOUT_CACHE_LINE - 24];
+	uint64_t capacity;
+	uint8_t constant_pad[LAYOUT_CACHE_LINE - 8];
+};
+
+/* A record in a ring: 8 bytes, then the payload padded to 8. */
+struct layout_record {
+	uint32_t length;
+	uint32_t kind;
+};
+#define RECORD_MESSAGE 0x4d534731u /* "1GSM" */
+#define RECORD_PADDING 0x50414431u /* "1DAP": skip to the end of the ring */
+
+struct layout_mailbox {
+	uint32_t sequence; /* odd while the writer is inside */
+	uint32_t length;
+	uint32_t capacity;
+	uint32_t reserved;
+	uint64_t version;
+	uint8_t pad[LAYOUT_CACHE_LINE - 24];
+};
+
+_Static_assert(sizeof(struct layout_header) == LAYOUT_PEER_TABLE, "header size");
+_Static_assert(offsetof(struct layout_header, name) == 32, "name offset");
+_Static_assert(offsetof(struct layout_header, data_offset) == 88, "data_offset offset");
+_Static_assert(sizeof(struct layout_peer_slot) == LAYOUT_CACHE_LINE, "one line per peer");
+_Static_assert(sizeof(struct layout_channel) == LAYOUT_CACHE_LINE, "one line per channel");
+_Static_assert(sizeof(struct layout_doorbells) == LAYOUT_CACHE_LINE, "one line per peer");
+_Static_assert(offsetof(struct layout_ring, tail) == LAYOUT_CACHE_LINE, "tail on its own line");
+_Static_assert(offsetof(struct layout_ring, capacity) == 2 * LAYOUT_CACHE_LINE, "constant line");
+_Static_assert(sizeof(struct layout_ring) == 3 * LAYOUT_CACHE_LINE, "ring control size");
+_Static_assert(sizeof(struct layout_mailbox) == LAYOUT_CACHE_LINE, "mailbox control size");
+_Static_assert(LAYOUT_PEER_TABLE + IVSHMEM_MAX_PEERS * sizeof(struct layout_peer_slot) <=
+		   LAYOUT_CHANNEL_DIR,
+	       "peer table fits");
+_Static_assert(LAYOUT_CHANNEL_DIR + IVSHMEM_MAX_CHANNELS * sizeof(struct layout_channel) <=
+		   LAYOUT_DOORBELLS,
+	       "directory fits");
+_Static_assert(LAYOUT_DOORBELLS + IVSHMEM_MAX_PEERS * sizeof(struct layout_doorbells) <=
+		   LAYOUT_DATA_OFFSET,
+	       "doorbells fit");
+
+#endif

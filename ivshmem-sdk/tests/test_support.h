@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Shared helpers of the cmocka tests: fresh regions in loopback memory or /dev/shm. */
+#ifndef IVSHMEM_TEST_SUPPORT_H
+#define IVSHMEM_TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+#include "ivshmem.h"
+
+#define TEST_REGION_SIZE (1u << 20)
+
+/* A loopback region with a unique name, laid out, joined as peer_id. */
+static inline struct ivshmem_region *test_open_loopback(const char *name, int peer_id)
+{
+	struct ivshmem_open_options options;
+	struct ivshmem_region *region = NULL;
+	int error;
+
+	ivshmem_open_options_init(&options);
+	options.flags = IVSHMEM_OPEN_CREATE | IVSHMEM_OPEN_INIT;
+	options.create_size = TEST_REGION_SIZE;
+	options.init_name = name;
+	options.peer_id = peer_id;
+	{
+		char spec[64];
+
+		snprintf(spec, sizeof(spec), "loopback:%s", name);
+		error = ivshmem_open(spec, &options, &region);
+	}
+	if (error)
+		fprintf(stderr, "open %s: %s: %s\n", name, ivshmem_strerror(error),
+			ivshmem_last_error_message());
+	assert_int_equal(error, 0);
+	return region;
+}
+
+/* A file region under /dev/shm: the path is written to path (size >= 64). */
+static inline void test_shm_path(char *path, size_t size, const char *tag)
+{
+	snprintf(path, size, "/dev/shm/ivshmem-test-%s-%d", tag, (int)getpid());
+	unlink(path);
+}
+
+#endif

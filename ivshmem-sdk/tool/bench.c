@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * `ivshmem bench`: the SDK's figures, each printed next to a baseline measured in the
+ * same run on the same two cores (this machine is shared and noisy, ratios travel):
+ *   one-way latency of 64-byte messages (polled ring vs a bare cache-line ping-pong),
+ *   throughput of 64-byte messages (unbatched, batched) and of 1 MiB messages (vs
+ *   single-core memcpy), doorbell wake-up (vs an eventfd round trip), and the same
+ *   64-byte traffic through a UNIX socket and a pipe.
+ * The two sides are two processes pinned to CPU 0 and CPU 1, sharing a /dev/shm region.
+ */
+#define _GNU_SOURCE /* sched_setaffinity */
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+#define REGION_BYTES (32u << 20)
+#define BIG_MESSAGE  (1u << 20)
+
+struct shared_flags {
+	volatile uint64_t ping __attribute__((aligned(64)));
+	volatile uint64_t pong __attribute__((aligned(64)));
+	volatile uint64_t ready __attribute__((aligned(64)));
+	volatile uint64_t done __attribute__((aligned(64)));
+};
+
+struct bench {
+	char path[128];
+	struct shared_flags *flags;
+	uint64_t latency_rounds, small_messages, big_messages, socket_messages;
+	int json;
+	int first_line;
+};
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % (int)sysconf(_SC_NPROCESSORS_ONLN), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static inline void relax(void)
+{
+	__builtin_ia32_pause();
+}
+
+/* Runs child_main in a second process on CPU 1 while the caller runs on CPU 0. */
+static pid_t start_child(struct bench *bench, void (*child_main)(struct bench *))
+{
+	pid_t child;
+
+	bench->flags->ready = 0;
+	bench->flags->done = 0;
+	child = fork();
+	if (child == 0) {
+		pin_to(1);
+		child_main(bench);
+		_exit(0);
+	}
+	pin_to(0);
+	while (!bench->flags->ready)
+		relax();
+	return child;
+}
+
+static int finish_child(pid_t child)
+{
+	int status;
+
+	waitpid(child, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static struct ivshmem_region *open_side(struct bench *bench, int peer)
+{
+	struct ivshmem_open_options options;
+	struct ivshmem_region *region;
+
+	ivshmem_open_options_init(&options);
+	options.peer_id = peer;
+	if (ivshmem_open(bench->path, &options, &region)) {
+		tool_fail(bench->path, -1);
+		_exit(1);
+	}
+	return region;
+}
+
+static struct ivshmem_ring *open_ring(struct ivshmem_region *region, const char *name, int role,
+				      int producer, uint32_t capacity)
+{
+	struct ivshmem_ring_options options;
+	struct ivshmem_ring *ring;
+	int error;
+
+	ivshmem_ring_options_init(&options);
+	options.capacity = capacity;
+	options.producer_peer = producer;
+	options.consumer_peer = 1 - producer;
+	do
+		error = ivshmem_ring_open(region, name, role, &options, &ring);
+	while (error == IVSHMEM_ERR_NOT_FOUND);
+	if (error) {
+		tool_fail(name, error);
+		_exit(1);
+	}
+	return ring;
+}
+
+static void report(struct bench *bench, const char *name, double value, const char *unit,
+		   const char *baseline_name, double baseline)
+{
+	double ratio = baseline > 0 ? value / baseline : 0;
+
+	if (bench->json) {
+		printf("%s\n  {\"name\":\"%s\",\"value\":%.3f,\"unit\":\"%s\",\"baseline\":\"%s\","
+		       "\"baseline_value\":%.3f,\"ratio\":%.3f}",
+		       bench->first_line ? "" : ",", name, value, unit, baseline_name, baseline,
+		       ratio);
+		bench->first_line = 0;
+	} else {
+		printf("%-40s %12.1f %-6s  %-28s %12.1f  ratio %.2f\n", name, value, unit,
+		       baseline_name, baseline, ratio);
+	}
+	fflush(stdout);
+}
+
+/* --- latency: bare cache line --- */
+static void cacheline_child(struct bench *bench)
+{
+	bench->flags->ready = 1;
+	for (uint64_t i = 1; i <= bench->latency_rounds; i++) {
+		while (bench->flags->ping != i)
+			relax();
+		bench->flags->pong = i;
+	}
+}
+
+static void measure_cacheline(struct bench *bench, struct latency_samples *samples)
+{
+	pid_t child;
+
+	bench->flags->ping = bench->flags->pong = 0;
+	child = start_child(bench, cacheline_child);
+	for (uint64_t i = 1; i <= bench->latency_rounds; i++) {
+		uint64_t start = tool_now_ns();
+
+		bench->flags->ping = i;
+		while (bench->flags->pong != i)
+			relax();
+		samples_add(samples, (tool_now_ns() - start) / 2);
+	}
+	finish_child(child);
+}
+
+/* --- latency: 64-byte messages through two rings, polled --- */
+static void ring_echo_child(struct bench *bench)
+{
+	struct ivshmem_region *region = open_side(bench, 1);
+	struct ivshmem_ring *in = open_ring(region, "lat.req", IVSHMEM_RING_CONSUMER, 0, 65536);
+	struct ivshmem_ring *out = open_ring(region, "lat.rsp", IVSHMEM_RING_PRODUCER, 1, 65536);
+	uint8_t message[64];
+	size_t length;
+
+	bench->flags->ready = 1;
+	for (uint64_t i = 0; i < bench->latency_rounds; i++) {
+		while (ivshmem_ring_recv(in, message, sizeof(message), &length) != 0)
+			relax();
+		while (ivshmem_ring_send(out, message, length) != 0)
+			relax();
+	}
+	ivshmem_ring_close(in);
+	ivshmem_ring_close(out);
+	ivshmem_close(region);
+}
+
+static void measure_ring_latency(struct bench *bench, struct ivshmem_region *region,
+				 struct latency_samples *samples)
+{
+	struct ivshmem_ring *out = open_ring(region, "lat.req", IVSHMEM_RING_PRODUCER, 0, 65536);
+	struct ivshmem_ring *in = open_ring(region, "lat.rsp", IVSHMEM_RING_CONSUMER, 1, 65536);
+	uint8_t message[64] = { 0 };
+	size_t length;
+	pid_t child = start_child(bench, ring_echo_child);
+
+	for (uint64_t i = 0; i < bench->latency_rounds; i++) {
+		uint64_t start = tool_now_ns();
+
+		while (ivshmem_ring_send(out, message, sizeof(message)) != 0)
+			relax();
+		while (ivshmem_ring_recv(in, message, sizeof(message), &length) != 0)
+			relax();
+		samples_add(samples, (tool_now_ns() - start) / 2);
+	}
+	finish_child(child);
+	ivshmem_ring_close(out);
+	ivshmem_ring_close(in);
+}
+
+/* --- throughput --- */
+static int batched_mode;
+
+static void small_consumer_child(struct bench *bench)
+{
+	struct ivshmem_region *region = open_side(bench, 1);
+	struct ivshmem_ring *in = open_ring(region, batched_mode ? "tp.batch" : "tp.single",
+					    IVSHMEM_RING_CONSUMER, 0, 1u << 18);
+	uint8_t message[64];
+	uint64_t received = 0;
+
+	bench->flags->ready = 1;
+	while (received < bench->small_messages) {
+		const void *data;
+		size_t length;
+
+		if (batched_mode) {
+			unsigned got = 0;
+
+			while (got < 32 && ivshmem_ring_peek(in, &data, &length) == 0) {
+				memcpy(message, data, length);
+				got++;
+			}
+			if (got)
+				ivshmem_ring_release(in);
+			else
+				relax();
+			received += got;
+		} else if (ivshmem_ring_recv(in, message, sizeof(message), &length) == 0) {
+			received++;
+		} else {
+			relax();
+		}
+	}
+	bench->flags->done = 1;
+	ivshmem_ring_close(in);
+	ivshmem_close(region);
+}
+
+static double measure_small_throughput(struct bench *bench, struct ivshmem_region *region,
+				       int batched)
+{
+	struct ivshmem_ring *out;
+	uint8_t message[64] = { 0 };
+	uint64_t start, sent = 0;
+	pid_t child;
+
+	batched_mode = batched;
+	out = open_ring(region, batched ? "tp.batch" : "tp.single", IVSHMEM_RING_PRODUCER, 0,
+			1u << 18);
+	child = start_child(bench, small_consumer_child);
+	start = tool_now_ns();
+	while (sent < bench->small_messages) {
+		if (!batched) {
+			if (ivshmem_ring_send(out, message, sizeof(message)) == 0)
+				sent++;
+			else
+				relax();
+			continue;
+		}
+		unsigned batch = 0;
+		void *slot;
+
+		while (batch < 32 && sent + batch < bench->small_messages &&
+		       ivshmem_ring_reserve(out, sizeof(message), &slot) == 0) {
+			memcpy(slot, message, sizeof(message));
+			ivshmem_ring_commit(out, sizeof(message));
+			batch++;
+		}
+		if (batch)
+			ivshmem_ring_publish(out);
+		else
+			relax();
+		sent += batch;
+	}
+	while (!bench->flags->done)
+		relax();
+	double seconds = (double)(tool_now_ns() - start) / 1e9;
+
+	finish_child(child);
+	ivshmem_ring_close(out);
+	return (double)bench->small_messages / seconds;
+}
+
+static void big_consumer_child(struct bench *bench)
+{
+	struct ivshmem_region *region = open_side(bench, 1);
+	struct ivshmem_ring *in = open_ring(region, "tp.big", IVSHMEM_RING_CONSUMER, 0, 8u << 20);
+	uint8_t *destination = malloc(BIG_MESSAGE);
+
+	memset(destination, 0, BIG_MESSAGE);
+	bench->flags->ready = 1;
+	for (uint64_t received = 0; received < bench->big_messages;) {
+		const void *data;
+		size_t length;
+
+		if (ivshmem_ring_peek(in, &data, &length) != 0) {
+			relax();
+			continue;
+		}
+		memcpy(destination, data, length);
+		ivshmem_ring_release(in);
+		received++;
+	}
+	bench->flags->done = 1;
+	free(destination);
+	ivshmem_ring_close(in);
+	ivshmem_close(region);
+}
+
+static double measure_big_throughput(struct bench *bench, struct ivshmem_region *region)
+{
+	struct ivshmem_ring *out = open_ring(region, "tp.big", IVSHMEM_RING_PRODUCER, 0, 8u << 20);
+	uint8_t *source = malloc(BIG_MESSAGE);
+	uint64_t start;
+	pid_t child;
+
+	memset(source, 0x5a, BIG_MESSAGE);
+	child = start_child(bench, big_consumer_child);
+	start = tool_now_ns();
+	for (uint64_t sent = 0; sent < bench->big_messages;) {
+		void *slot;
+
+		if (ivshmem_ring_reserve(out, BIG_MESSAGE, &slot) != 0) {
+			relax();
+			continue;
+		}
+		memcpy(slot, source, BIG_MESSAGE);
+		ivshmem_ring_commit(out, BIG_MESSAGE);
+		ivshmem_ring_publish(out);
+		sent++;
+	}
+	while (!bench->flags->done)
+		relax();
+	double seconds = (double)(tool_now_ns() - start) / 1e9;
+
+	finish_child(child);
+	free(source);
+	ivshmem_ring_close(out);
+	return (double)bench->big_messages * BIG_MESSAGE / seconds / 1e9;
+}
+
+static double measure_memcpy(struct bench *bench)
+{
+	uint8_t *source = malloc(BIG_MESSAGE), *destination = malloc(BIG_MESSAGE);
+	uint64_t start;
+	double seconds;
+
+	pin_to(0);
+	memset(source, 0x5a, BIG_MESSAGE);
+	memset(destination, 0, BIG_MESSAGE);
+	start = tool_now_ns();
+	for (uint64_t i = 0; i < bench->big_messages; i++) {
+		source[i % BIG_MESSAGE] = (uint8_t)i; /* keeps the copies from being merged */
+		memcpy(destination, source, BIG_MESSAGE);
+	}
+	seconds = (double)(tool_now_ns() - start) / 1e9;
+	if (destination[7] == 0x11)
+		printf(" ");
+	free(source);
+	free(destination);
+	return (double)bench->big_messages * BIG_MESSAGE / seconds / 1e9;
+}
+
+/* --- wake-up: doorbells (futex on this mapping) vs eventfd --- */
+static int event_a = -1, event_b = -1;
+
+static void doorbell_child(struct bench *bench)
+{
+	struct ivshmem_region *region = open_side(bench, 1);
+
+	bench->flags->ready = 1;
+	for (uint64_t i = 0; i < bench->latency_rounds / 10; i++) {
+		ivshmem_doorbell_wait(region, 0, IVSHMEM_WAIT_FOREVER);
+		ivshmem_doorbell_ring(region, 0, 0);
+	}
+	ivshmem_close(region);
+}
+
+static void eventfd_child(struct bench *bench)
+{
+	uint64_t value = 1;
+
+	bench->flags->ready = 1;
+	for (uint64_t i = 0; i < bench->latency_rounds / 10; i++) {
+		if (read(event_a, &value, 8) != 8 || write(event_b, &value, 8) != 8)
+			_exit(1);
+	}
+}
+
+static void measure_wakeups(struct bench *bench, struct ivshmem_region *region,
+			    struct latency_samples *doorbell, struct latency_samples *eventfds)
+{
+	pid_t child = start_child(bench, doorbell_child);
+	uint64_t value = 1;
+
+	for (uint64_t i = 0; i < bench->latency_rounds / 10; i++) {
+		uint64_t start = tool_now_ns();
+
+		ivshmem_doorbell_ring(region, 1, 0);
+		ivshmem_doorbell_wait(region, 0, IVSHMEM_WAIT_FOREVER);
+		samples_add(doorbell, (tool_now_ns() - start) / 2);
+	}
+	finish_child(child);
+	event_a = eventfd(0, 0);
+	event_b = eventfd(0, 0);
+	child = start_child(bench, eventfd_child);
+	for (uint64_t i = 0; i < bench->latency_rounds / 10; i++) {
+		uint64_t start = tool_now_ns();
+
+		if (write(event_a, &value, 8) != 8 || read(event_b, &value, 8) != 8)
+			break;
+		samples_add(eventfds, (tool_now_ns() - start) / 2);
+	}
+	finish_child(child);
+	close(event_a);
+	close(event_b);
+}
+
+/* --- UNIX socket and pipe: the same 64-byte messages --- */
+static int stream_out = -1, stream_in = -1;
+
+static void stream_sink_child(struct bench *bench)
+{
+	uint8_t message[64];
+
+	bench->flags->ready = 1;
+	for (uint64_t i = 0; i < bench->socket_messages; i++) {
+		size_t got = 0;
+
+		while (got < sizeof(message)) {
+			ssize_t n = read(stream_in, message + got, sizeof(message) - got);
+
+			if (n <= 0)
+				_exit(1);
+			got += (size_t)n;
+		}
+	}
+	bench->flags->done = 1;
+}
+
+static double measure_stream(struct bench *bench, int writer, int reader)
+{
+	uint8_t message[64] = { 0 };
+	uint64_t start;
+	pid_t child;
+
+	stream_out = writer;
+	stream_in = reader;
+	child = start_child(bench, stream_sink_child);
+	start = tool_now_ns();
+	for (uint64_t i = 0; i < bench->socket_messages; i++)
+		if (write(writer, message, sizeof(message)) != sizeof(message))
+			break;
+	finish_child(child);
+	return (double)bench->socket_messages / ((double)(tool_now_ns() - start) / 1e9);
+}
+
+int command_bench(int argc, char **argv, const struct tool_options *options)
+{
+	struct bench bench = { .latency_rounds = 200000,
+			       .small_messages = 4000000,
+			       .big_messages = 2000,
+			       .socket_messages = 400000,
+			       .json = options->json,
+			       .first_line = 1 };
+	struct latency_samples bare, ring, doorbell, eventfds;
+	struct ivshmem_open_options open_options;
+	struct ivshmem_region *region;
+	int pair[2];
+
+	if (argc == 2 && strcmp(argv[1], "--quick") == 0) {
+		bench.latency_rounds /= 10;
+		bench.small_messages /= 10;
+		bench.big_messages /= 10;
+		bench.socket_messages /= 10;
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: ivshmem bench [--quick]\n");
+		return 2;
+	}
+	bench.flags = mmap(NULL, sizeof(*bench.flags), PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	snprintf(bench.path, sizeof(bench.path), "/dev/shm/ivshmem-bench-%d", (int)getpid());
+	unlink(bench.path);
+	ivshmem_open_options_init(&open_options);
+	open_options.flags = IVSHMEM_OPEN_CREATE | IVSHMEM_OPEN_INIT;
+	open_options.create_size = REGION_BYTES;
+	open_options.init_name = "bench";
+	open_options.peer_id = 0;
+	if (bench.flags == MAP_FAILED || ivshmem_open(bench.path, &open_options, &region))
+		return tool_fail("bench region", -1);
+	if (samples_init(&bare, bench.latency_rounds) ||
+	    samples_init(&ring, bench.latency_rounds) ||
+	    samples_init(&doorbell, bench.latency_rounds) ||
+	    samples_init(&eventfds, bench.latency_rounds))
+		return 1;
+	if (bench.json)
+		printf("[");
+	else
+		printf("%-40s %12s %-6s  %-28s %12s\n", "figure (2 processes, CPUs 0 and 1)",
+		       "value", "unit", "baseline (same run)", "value");
+	measure_cacheline(&bench, &bare);
+	measure_ring_latency(&bench, region, &ring);
+	report(&bench, "one-way latency 64 B polled, p50", (double)samples_percentile(&ring, 50),
+	       "ns", "cache-line ping-pong p50", (double)samples_percentile(&bare, 50));
+	report(&bench, "one-way latency 64 B polled, p99", (double)samples_percentile(&ring, 99),
+	       "ns", "cache-line ping-pong p99", (double)samples_percentile(&bare, 99));
+	report(&bench, "one-way latency 64 B polled, p99.9",
+	       (double)samples_percentile(&ring, 99.9), "ns", "cache-line ping-pong p99.9",
+	       (double)samples_percentile(&bare, 99.9));
+	double memcpy_rate = measure_memcpy(&bench);
+	double big = measure_big_throughput(&bench, region);
+
+	report(&bench, "throughput 1 MiB messages", big, "GB/s", "memcpy 1 MiB, one core",
+	       memcpy_rate);
+	double single = measure_small_throughput(&bench, region, 0);
+	double batched = measure_small_throughput(&bench, region, 1);
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+	double unix_socket = measure_stream(&bench, pair[0], pair[1]);
+
+	close(pair[0]);
+	close(pair[1]);
+	if (pipe(pair) == 0) {
+		double pipe_rate = measure_stream(&bench, pair[1], pair[0]);
+
+		close(pair[0]);
+		close(pair[1]);
+		report(&bench, "throughput 64 B, unbatched", single / 1e6, "M/s",
+		       "pipe, 64 B writes", pipe_rate / 1e6);
+		report(&bench, "throughput 64 B, batches of 32", batched / 1e6, "M/s",
+		       "pipe, 64 B writes", pipe_rate / 1e6);
+	}
+	report(&bench, "throughput 64 B, unbatched", single / 1e6, "M/s",
+	       "UNIX socket, 64 B writes", unix_socket / 1e6);
+	measure_wakeups(&bench, region, &doorbell, &eventfds);
+	report(&bench, "doorbell wake-up, one way, p50", (double)samples_percentile(&doorbell, 50),
+	       "ns", "eventfd round trip / 2, p50", (double)samples_percentile(&eventfds, 50));
+	report(&bench, "doorbell wake-up, one way, p99", (double)samples_percentile(&doorbell, 99),
+	       "ns", "eventfd round trip / 2, p99", (double)samples_percentile(&eventfds, 99));
+	if (bench.json)
+		printf("\n]\n");
+	samples_free(&bare);
+	samples_free(&ring);
+	samples_free(&doorbell);
+	samples_free(&eventfds);
+	ivshmem_close(region);
+	unlink(bench.path);
+	return 0;
+}
