@@ -47,6 +47,11 @@ struct hsm_vm {
 	DECLARE_BITMAP(client_pending, ACRN_IO_REQUEST_MAX); /* slots PROCESSING for the DM */
 	wait_queue_head_t client_wait;
 
+	struct list_head ioeventfds; /* in-kernel client, under ioreq_lock */
+	unsigned int ioeventfd_count;
+	struct mutex irqfds_lock;
+	struct list_head irqfds;
+
 	struct list_head ram_maps;
 	unsigned int ram_map_count;
 	struct page *intr_monitor_page;
@@ -88,6 +93,15 @@ long hsm_dev_pcidev(struct hsm_vm *vm, u64 hypercall_id, struct acrn_pcidev __us
 long hsm_dev_mmiodev(struct hsm_vm *vm, u64 hypercall_id, struct acrn_mmiodev __user *user_mmiodev);
 long hsm_dev_vdev(struct hsm_vm *vm, u64 hypercall_id, struct acrn_vdev __user *user_vdev);
 long hsm_dev_pm_get_cpu_state(struct hsm_vm *vm, u64 __user *user_command);
+
+/* hsm_ioeventfd.c: called by the dispatcher with vm->ioreq_lock held */
+long hsm_ioeventfd_ioctl(struct hsm_vm *vm, struct acrn_ioeventfd __user *user_ioeventfd);
+bool hsm_ioeventfd_handle(struct hsm_vm *vm, struct acrn_io_request *req);
+void hsm_ioeventfd_release(struct hsm_vm *vm);
+
+/* hsm_irqfd.c */
+long hsm_irqfd_ioctl(struct hsm_vm *vm, struct acrn_irqfd __user *user_irqfd);
+void hsm_irqfd_release(struct hsm_vm *vm);
 
 /* hsm_notify.c */
 int hsm_notify_init(void);

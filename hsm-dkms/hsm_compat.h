@@ -50,4 +50,15 @@ static inline int hsm_compat_pin_user_pages(unsigned long start, int page_count,
 	return pin_user_pages_fast(start, page_count, flags, pages);
 }
 
+/* eventfd_signal() lost its count argument in 6.8. */
+#include <linux/eventfd.h>
+static inline void hsm_compat_eventfd_signal(struct eventfd_ctx *eventfd)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(eventfd);
+#else
+	eventfd_signal(eventfd, 1);
+#endif
+}
+
 #endif /* HSM_COMPAT_H */

@@ -3,8 +3,8 @@
  * I/O requests: the device model's ioreq page, the upcall worker that hands PENDING
  * slots to the device model, and completion. Slot states move with acquire/release
  * ordering because the hypervisor on another CPU reads and writes the same page.
- * The device model is the only client; in-kernel clients (ioeventfd) are not written
- * yet, so kernel_handled is always 0.
+ * Two clients: ioeventfds (in the kernel, hsm_ioeventfd.c) take the accesses in their
+ * ranges, the device model gets the rest.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -54,9 +54,9 @@ static void hsm_ioreq_dispatch_vm(struct hsm_vm *vm)
 
 		if (smp_load_acquire(&req->processed) != ACRN_IOREQ_STATE_PENDING)
 			continue;
-		/* Nobody to serve it (no client, or being torn down): let the vCPU go on. */
-		if (!vm->client_exists || vm->client_destroying ||
-		    hsm_ioreq_convert_pci(req, &vm->pci_config_latch)) {
+		/* Done here, or nobody to serve it (no client, torn down): the vCPU goes on. */
+		if (hsm_ioreq_convert_pci(req, &vm->pci_config_latch) ||
+		    hsm_ioeventfd_handle(vm, req) || !vm->client_exists || vm->client_destroying) {
 			hsm_ioreq_complete(vm, vcpu);
 			continue;
 		}

@@ -18,43 +18,26 @@
 
 #include "hsm.h"
 
-/* Hypervisors may place their leaves at any 0x100 step of this window. */
-#define HSM_CPUID_SCAN_FIRST 0x40000000u
-#define HSM_CPUID_SCAN_LAST  0x4000FF00u
-
-static u32 hsm_find_acrn_cpuid_base(void)
+static void hsm_read_cpuid(u32 leaf, struct hsm_cpuid_regs *regs)
 {
-	u32 base, eax, ebx, ecx, edx;
-
-	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
-		return 0;
-	for (base = HSM_CPUID_SCAN_FIRST; base <= HSM_CPUID_SCAN_LAST; base += 0x100) {
-		cpuid(base, &eax, &ebx, &ecx, &edx);
-		if (ebx == ACRN_CPUID_SIGNATURE_WORD && ecx == ACRN_CPUID_SIGNATURE_WORD &&
-		    edx == ACRN_CPUID_SIGNATURE_WORD)
-			return base;
-	}
-	return 0;
+	cpuid(leaf, &regs->eax, &regs->ebx, &regs->ecx, &regs->edx);
 }
 
 /* Every path that issues VMCALL depends on this: outside ACRN, VMCALL would fault. */
 static int hsm_check_hypervisor(void)
 {
-	u32 base = hsm_find_acrn_cpuid_base();
+	u32 base;
+	int ret =
+	    hsm_identify_hypervisor(boot_cpu_has(X86_FEATURE_HYPERVISOR), hsm_read_cpuid, &base);
 
-	if (base == 0) {
+	if (ret == -ENODEV)
 		pr_err("not loading: no ACRN hypervisor (no \"ACRNACRNACRN\" signature at CPUID "
 		       "0x40000000), error -ENODEV\n");
-		return -ENODEV;
-	}
-	if (!(cpuid_eax(base + (ACRN_CPUID_FEATURES - ACRN_CPUID_SIGNATURE)) &
-	      ACRN_FEATURE_PRIVILEGED_VM)) {
+	else if (ret == -EPERM)
 		pr_err("not loading: ACRN hypervisor found, but this VM is not the Service VM "
 		       "(CPUID 0x%x EAX bit 0 clear), error -EPERM\n",
 		       base + (ACRN_CPUID_FEATURES - ACRN_CPUID_SIGNATURE));
-		return -EPERM;
-	}
-	return 0;
+	return ret;
 }
 
 static int hsm_open(struct inode *inode, struct file *file)
@@ -68,6 +51,9 @@ static int hsm_open(struct inode *inode, struct file *file)
 	init_waitqueue_head(&vm->client_wait);
 	INIT_LIST_HEAD(&vm->vm_list_link);
 	INIT_LIST_HEAD(&vm->ram_maps);
+	INIT_LIST_HEAD(&vm->ioeventfds);
+	INIT_LIST_HEAD(&vm->irqfds);
+	mutex_init(&vm->irqfds_lock);
 	vm->vmid = ACRN_INVALID_VMID;
 	file->private_data = vm;
 	return 0;
@@ -139,11 +125,14 @@ static long hsm_ioctl_locked(struct hsm_vm *vm, unsigned int cmd, unsigned long 
 		return hsm_dev_vdev(vm, HC_REMOVE_VDEV, user_arg);
 	case ACRN_IOCTL_PM_GET_CPU_STATE:
 		return hsm_dev_pm_get_cpu_state(vm, user_arg);
+	case ACRN_IOCTL_IOEVENTFD:
+		return hsm_ioeventfd_ioctl(vm, user_arg);
+	case ACRN_IOCTL_IRQFD:
+		return hsm_irqfd_ioctl(vm, user_arg);
 	default:
 		/*
-		 * Unknown, and not provided yet: IOEVENTFD and IRQFD (in-kernel eventfd
-		 * clients), and ACRN's own SETUP_ASYNCIO / SETUP_VM_EVENT_*, which acrn-dm
-		 * treats as optional, as on mainline kernels.
+		 * Unknown, and ACRN's own SETUP_ASYNCIO / SETUP_VM_EVENT_*, which mainline
+		 * kernels do not have either and acrn-dm treats as optional.
 		 */
 		return -ENOTTY;
 	}

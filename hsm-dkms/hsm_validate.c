@@ -207,6 +207,121 @@ uint32_t hsm_pm_result_size(uint64_t command)
 	}
 }
 
+int hsm_check_ioeventfd(const struct acrn_ioeventfd *ioeventfd)
+{
+	/* ASYNCIO is ACRN's own; like mainline, it is accepted and works as a plain one. */
+	const uint32_t known = ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH |
+			       ACRN_IOEVENTFD_FLAG_DEASSIGN | ACRN_IOEVENTFD_FLAG_ASYNCIO;
+
+	if ((ioeventfd->flags & ~known) != 0 || ioeventfd->reserved != 0)
+		return -EINVAL;
+	if (ioeventfd->flags & ACRN_IOEVENTFD_FLAG_DEASSIGN)
+		return 0; /* only the eventfd counts */
+	if (ioeventfd->len != 1 && ioeventfd->len != 2 && ioeventfd->len != 4 &&
+	    ioeventfd->len != 8)
+		return -EINVAL;
+	if (ioeventfd->addr + ioeventfd->len < ioeventfd->addr)
+		return -EINVAL;
+	if ((ioeventfd->flags & ACRN_IOEVENTFD_FLAG_PIO) &&
+	    ioeventfd->addr + ioeventfd->len > HSM_PIO_SPACE)
+		return -EINVAL;
+	return 0;
+}
+
+int hsm_check_irqfd(const struct acrn_irqfd *irqfd)
+{
+	if ((irqfd->flags & ~ACRN_IRQFD_FLAG_DEASSIGN) != 0)
+		return -EINVAL;
+	if (irqfd->fd < 0)
+		return -EBADF;
+	if (irqfd->flags & ACRN_IRQFD_FLAG_DEASSIGN)
+		return 0;
+	return hsm_check_msi_entry(&irqfd->msi);
+}
+
+bool hsm_ioreq_access(const struct acrn_io_request *req, struct hsm_io_access *access)
+{
+	if (req->type == ACRN_IOREQ_TYPE_PORTIO) {
+		const struct acrn_pio_request *pio = &req->reqs.pio_request;
+
+		*access = (struct hsm_io_access){ .pio = true,
+						  .write = pio->direction == ACRN_IOREQ_DIR_WRITE,
+						  .addr = pio->address,
+						  .size = pio->size,
+						  .value = pio->value };
+		return true;
+	}
+	if (req->type == ACRN_IOREQ_TYPE_MMIO) {
+		const struct acrn_mmio_request *mmio = &req->reqs.mmio_request;
+
+		*access = (struct hsm_io_access){ .pio = false,
+						  .write = mmio->direction == ACRN_IOREQ_DIR_WRITE,
+						  .addr = mmio->address,
+						  .size = mmio->size,
+						  .value = mmio->value };
+		return true;
+	}
+	return false;
+}
+
+bool hsm_io_range_contains(const struct hsm_io_range *range, const struct hsm_io_access *access)
+{
+	if (range->pio != access->pio || access->size == 0)
+		return false;
+	return access->addr >= range->addr && access->addr - range->addr < range->len &&
+	       access->size <= range->len - (access->addr - range->addr);
+}
+
+bool hsm_ioeventfd_signals(const struct hsm_io_range *range, bool datamatch, uint64_t data,
+			   const struct hsm_io_access *access)
+{
+	if (!access->write || range->pio != access->pio || access->addr != range->addr)
+		return false;
+	if (access->size == 0 || access->size > range->len)
+		return false;
+	return !datamatch || access->value == data;
+}
+
+bool hsm_ioeventfd_conflicts(const struct acrn_ioeventfd *existing,
+			     const struct acrn_ioeventfd *added)
+{
+	bool existing_matches_any = !(existing->flags & ACRN_IOEVENTFD_FLAG_DATAMATCH);
+	bool added_matches_any = !(added->flags & ACRN_IOEVENTFD_FLAG_DATAMATCH);
+
+	if (existing->addr != added->addr)
+		return false;
+	if ((existing->flags ^ added->flags) & ACRN_IOEVENTFD_FLAG_PIO)
+		return false;
+	return existing_matches_any || added_matches_any || existing->data == added->data;
+}
+
+/* Hypervisors may place their leaves at any 0x100 step of this window. */
+#define HSM_CPUID_SCAN_FIRST 0x40000000u
+#define HSM_CPUID_SCAN_LAST  0x4000FF00u
+
+int hsm_identify_hypervisor(bool hypervisor_bit, hsm_cpuid_reader cpuid, uint32_t *base)
+{
+	struct hsm_cpuid_regs regs;
+	uint32_t leaf;
+
+	*base = 0;
+	if (!hypervisor_bit)
+		return -ENODEV;
+	for (leaf = HSM_CPUID_SCAN_FIRST; leaf <= HSM_CPUID_SCAN_LAST; leaf += 0x100) {
+		cpuid(leaf, &regs);
+		if (regs.ebx == ACRN_CPUID_SIGNATURE_WORD &&
+		    regs.ecx == ACRN_CPUID_SIGNATURE_WORD &&
+		    regs.edx == ACRN_CPUID_SIGNATURE_WORD) {
+			*base = leaf;
+			break;
+		}
+	}
+	if (*base == 0)
+		return -ENODEV;
+	cpuid(*base + (ACRN_CPUID_FEATURES - ACRN_CPUID_SIGNATURE), &regs);
+	return (regs.eax & ACRN_FEATURE_PRIVILEGED_VM) ? 0 : -EPERM;
+}
+
 static void pio_finish_read(struct acrn_pio_request *pio, uint32_t value)
 {
 	if (pio->direction == ACRN_IOREQ_DIR_READ)

@@ -15,9 +15,10 @@
 #include <stdbool.h>
 #endif
 
-#define HSM_PAGE_SIZE	 4096ull
-#define HSM_MAX_RAM_MAPS 256 /* RAM mappings per VM, as upstream */
-#define HSM_PCI_BDF_NONE 0xFFFFu
+#define HSM_PAGE_SIZE	   4096ull
+#define HSM_MAX_RAM_MAPS   256	/* RAM mappings per VM, as upstream */
+#define HSM_MAX_IOEVENTFDS 1024 /* per VM: bounds what one device model can pin */
+#define HSM_PIO_SPACE	   0x10000ull
 
 int hsm_check_vm_creation(const struct acrn_vm_creation *creation);
 int hsm_check_vcpu_regs(const struct acrn_vcpu_regs *regs, uint16_t vcpu_num);
@@ -35,6 +36,49 @@ int hsm_check_intr_monitor_address(uint64_t user_address);
 int hsm_check_pm_command(uint64_t command);
 uint64_t hsm_pm_command_for_vm(uint64_t command, uint16_t vmid);
 uint32_t hsm_pm_result_size(uint64_t command);
+
+int hsm_check_ioeventfd(const struct acrn_ioeventfd *ioeventfd);
+int hsm_check_irqfd(const struct acrn_irqfd *irqfd);
+
+/* What an ioeventfd listens for, and the guest access an I/O request describes. */
+struct hsm_io_range {
+	bool pio; /* port I/O, else MMIO */
+	uint64_t addr;
+	uint64_t len;
+};
+
+struct hsm_io_access {
+	bool pio;
+	bool write;
+	uint64_t addr;
+	uint64_t size;
+	uint64_t value;
+};
+
+/* Fills *access from a PORTIO or MMIO request; false for other request types. */
+bool hsm_ioreq_access(const struct acrn_io_request *req, struct hsm_io_access *access);
+/* The access falls inside the range: the in-kernel client, not the device model, owns it. */
+bool hsm_io_range_contains(const struct hsm_io_range *range, const struct hsm_io_access *access);
+/* A write that signals the eventfd: same start, no wider than registered, data matches. */
+bool hsm_ioeventfd_signals(const struct hsm_io_range *range, bool datamatch, uint64_t data,
+			   const struct hsm_io_access *access);
+/*
+ * Two registrations of one eventfd that would both answer the same write (upstream:
+ * -EEXIST). The caller compares the eventfds; this compares type, address and data.
+ */
+bool hsm_ioeventfd_conflicts(const struct acrn_ioeventfd *existing,
+			     const struct acrn_ioeventfd *added);
+
+/*
+ * What CPUID says about the hypervisor. cpuid(leaf, regs) reads one leaf; hypervisor_bit
+ * is CPUID.1:ECX[31]. Returns 0 for the ACRN Service VM, -ENODEV without ACRN, -EPERM
+ * in another ACRN VM; *base gets the leaf base where the signature was found (or 0).
+ */
+struct hsm_cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+typedef void (*hsm_cpuid_reader)(uint32_t leaf, struct hsm_cpuid_regs *regs);
+int hsm_identify_hypervisor(bool hypervisor_bit, hsm_cpuid_reader cpuid, uint32_t *base);
 
 /*
  * PCI configuration mechanism #1 on behalf of the device model: a PIO request at 0xCF8

@@ -26,6 +26,8 @@ long hsm_vm_hypercall_buffer(struct hsm_vm *vm, u64 hypercall_id, const void *da
 /* Tears down what CREATE_VM built, once the hypervisor no longer runs the VM. */
 static void hsm_vm_release_resources(struct hsm_vm *vm)
 {
+	hsm_irqfd_release(vm);
+	hsm_ioeventfd_release(vm);
 	hsm_ioreq_destroy_client(vm);
 	hsm_ioreq_detach_buffer(vm, true);
 	hsm_irq_release(vm);
@@ -103,6 +105,8 @@ long hsm_vm_destroy(struct hsm_vm *vm, bool on_close)
 	 */
 	pr_err("VM %u: hypervisor refused to destroy it (%ld); its memory stays pinned\n", vm->vmid,
 	       ret);
+	hsm_irqfd_release(vm);
+	hsm_ioeventfd_release(vm);
 	hsm_ioreq_destroy_client(vm);
 	hsm_ioreq_detach_buffer(vm, false);
 	vm->destroy_refused = true;

@@ -345,6 +345,163 @@ static void test_pci_other_requests_untouched(void **state)
 	assert_int_equal(latch, 0x80000000u);
 }
 
+static struct acrn_ioeventfd good_ioeventfd(void)
+{
+	return (struct acrn_ioeventfd){
+		.fd = 5, .flags = ACRN_IOEVENTFD_FLAG_PIO, .addr = 0xC050, .len = 2
+	};
+}
+
+static void test_ioeventfd(void **state)
+{
+	struct acrn_ioeventfd ioeventfd = good_ioeventfd();
+	uint32_t len;
+
+	(void)state;
+	for (len = 0; len <= 9; len++) {
+		ioeventfd.len = len;
+		assert_int_equal(hsm_check_ioeventfd(&ioeventfd),
+				 (len == 1 || len == 2 || len == 4 || len == 8) ? 0 : -EINVAL);
+	}
+	ioeventfd = good_ioeventfd();
+	ioeventfd.flags |= ACRN_IOEVENTFD_FLAG_ASYNCIO; /* accepted, as on mainline */
+	assert_int_equal(hsm_check_ioeventfd(&ioeventfd), 0);
+	ioeventfd.flags = 0x10;
+	assert_int_equal(hsm_check_ioeventfd(&ioeventfd), -EINVAL);
+	ioeventfd = good_ioeventfd();
+	ioeventfd.reserved = 1;
+	assert_int_equal(hsm_check_ioeventfd(&ioeventfd), -EINVAL);
+	ioeventfd = good_ioeventfd();
+	ioeventfd.addr = 0xFFFF; /* a 2-byte port range past 0xFFFF */
+	assert_int_equal(hsm_check_ioeventfd(&ioeventfd), -EINVAL);
+	ioeventfd.flags = 0; /* the same address is fine for MMIO */
+	assert_int_equal(hsm_check_ioeventfd(&ioeventfd), 0);
+	ioeventfd.addr = 0xFFFFFFFFFFFFFFFEull; /* wraps */
+	ioeventfd.len = 4;
+	assert_int_equal(hsm_check_ioeventfd(&ioeventfd), -EINVAL);
+	ioeventfd.flags = ACRN_IOEVENTFD_FLAG_DEASSIGN; /* only the eventfd counts */
+	ioeventfd.len = 3;
+	assert_int_equal(hsm_check_ioeventfd(&ioeventfd), 0);
+}
+
+static void test_irqfd(void **state)
+{
+	struct acrn_irqfd irqfd = { .fd = 7,
+				    .msi = { .msi_addr = 0xFEE00000ull, .msi_data = 0x41 } };
+
+	(void)state;
+	assert_int_equal(hsm_check_irqfd(&irqfd), 0);
+	irqfd.flags = 2;
+	assert_int_equal(hsm_check_irqfd(&irqfd), -EINVAL);
+	irqfd.flags = 0;
+	irqfd.fd = -1;
+	assert_int_equal(hsm_check_irqfd(&irqfd), -EBADF);
+	irqfd.fd = 7;
+	irqfd.msi.msi_addr = 0x1000;
+	assert_int_equal(hsm_check_irqfd(&irqfd), -EINVAL);
+	irqfd.flags = ACRN_IRQFD_FLAG_DEASSIGN; /* the MSI does not matter then */
+	assert_int_equal(hsm_check_irqfd(&irqfd), 0);
+}
+
+static void test_ioeventfd_routing(void **state)
+{
+	struct hsm_io_range range = { .pio = false, .addr = 0xFE000010ull, .len = 4 };
+	struct acrn_io_request req;
+	struct hsm_io_access access;
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	req.type = ACRN_IOREQ_TYPE_MMIO;
+	req.reqs.mmio_request = (struct acrn_mmio_request){ .direction = ACRN_IOREQ_DIR_WRITE,
+							    .address = 0xFE000010ull,
+							    .size = 2,
+							    .value = 0x1234 };
+	assert_true(hsm_ioreq_access(&req, &access));
+	assert_false(access.pio);
+	assert_true(access.write);
+	assert_true(hsm_io_range_contains(&range, &access));
+	assert_true(hsm_ioeventfd_signals(&range, false, 0, &access));
+	assert_true(hsm_ioeventfd_signals(&range, true, 0x1234, &access));
+	assert_false(hsm_ioeventfd_signals(&range, true, 0x1235, &access)); /* data differs */
+	access.addr = 0xFE000012ull; /* inside, but not at the start */
+	assert_true(hsm_io_range_contains(&range, &access));
+	assert_false(hsm_ioeventfd_signals(&range, false, 0, &access));
+	access.size = 4; /* runs past the end */
+	assert_false(hsm_io_range_contains(&range, &access));
+	access =
+	    (struct hsm_io_access){ .pio = true, .write = true, .addr = 0xFE000010ull, .size = 2 };
+	assert_false(hsm_io_range_contains(&range, &access)); /* port, not MMIO */
+	access = (struct hsm_io_access){
+		.pio = false, .write = false, .addr = 0xFE000010ull, .size = 4
+	};
+	assert_true(hsm_io_range_contains(&range, &access));
+	assert_false(hsm_ioeventfd_signals(&range, false, 0, &access)); /* reads never signal */
+	req.type = ACRN_IOREQ_TYPE_PCICFG;
+	assert_false(hsm_ioreq_access(&req, &access));
+}
+
+static void test_ioeventfd_conflicts(void **state)
+{
+	struct acrn_ioeventfd a = good_ioeventfd();
+	struct acrn_ioeventfd b = good_ioeventfd();
+
+	(void)state;
+	assert_true(hsm_ioeventfd_conflicts(&a, &b));
+	b.addr += 4;
+	assert_false(hsm_ioeventfd_conflicts(&a, &b));
+	b = good_ioeventfd();
+	b.flags = 0; /* MMIO at the same number */
+	assert_false(hsm_ioeventfd_conflicts(&a, &b));
+	a.flags |= ACRN_IOEVENTFD_FLAG_DATAMATCH;
+	b = a;
+	a.data = 1;
+	b.data = 2;
+	assert_false(hsm_ioeventfd_conflicts(&a, &b));
+	b.data = 1;
+	assert_true(hsm_ioeventfd_conflicts(&a, &b));
+	b.flags &= ~ACRN_IOEVENTFD_FLAG_DATAMATCH; /* any data overlaps every datum */
+	assert_true(hsm_ioeventfd_conflicts(&a, &b));
+}
+
+/* A fake CPUID: a KVM-like signature at 0x40000000, ACRN at 0x40000100 when asked. */
+static bool fake_acrn_present;
+static uint32_t fake_acrn_features;
+
+static void fake_cpuid(uint32_t leaf, struct hsm_cpuid_regs *regs)
+{
+	const uint32_t kvm = 0x4b4d564bu; /* "KVMK" */
+
+	memset(regs, 0, sizeof(*regs));
+	if (leaf == 0x40000000u) {
+		*regs = (struct hsm_cpuid_regs){ 0x40000001u, kvm, kvm, kvm };
+	} else if (fake_acrn_present && leaf == 0x40000100u) {
+		*regs =
+		    (struct hsm_cpuid_regs){ 0x40000110u, ACRN_CPUID_SIGNATURE_WORD,
+					     ACRN_CPUID_SIGNATURE_WORD, ACRN_CPUID_SIGNATURE_WORD };
+	} else if (fake_acrn_present && leaf == 0x40000101u) {
+		regs->eax = fake_acrn_features;
+	}
+}
+
+static void test_identify_hypervisor(void **state)
+{
+	uint32_t base = 1;
+
+	(void)state;
+	fake_acrn_present = true;
+	fake_acrn_features = ACRN_FEATURE_PRIVILEGED_VM;
+	assert_int_equal(hsm_identify_hypervisor(false, fake_cpuid, &base), -ENODEV);
+	assert_int_equal(base, 0);
+	assert_int_equal(hsm_identify_hypervisor(true, fake_cpuid, &base), 0);
+	assert_int_equal(base, 0x40000100u);
+	fake_acrn_features = 0; /* ACRN, but a User VM */
+	assert_int_equal(hsm_identify_hypervisor(true, fake_cpuid, &base), -EPERM);
+	assert_int_equal(base, 0x40000100u);
+	fake_acrn_present = false; /* another hypervisor only */
+	assert_int_equal(hsm_identify_hypervisor(true, fake_cpuid, &base), -ENODEV);
+	assert_int_equal(base, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +522,11 @@ int main(void)
 		cmocka_unit_test(test_pci_config_data_converted),
 		cmocka_unit_test(test_pci_config_data_disabled),
 		cmocka_unit_test(test_pci_other_requests_untouched),
+		cmocka_unit_test(test_ioeventfd),
+		cmocka_unit_test(test_irqfd),
+		cmocka_unit_test(test_ioeventfd_routing),
+		cmocka_unit_test(test_ioeventfd_conflicts),
+		cmocka_unit_test(test_identify_hypervisor),
 	};
 
 	return cmocka_run_group_tests_name("hsm_validate", tests, NULL, NULL);
