@@ -36,7 +36,7 @@ static int hsm_check_hypervisor(void)
 	else if (ret == -EPERM)
 		pr_err("not loading: ACRN hypervisor found, but this VM is not the Service VM "
 		       "(CPUID 0x%x EAX bit 0 clear), error -EPERM\n",
-		       base + (ACRN_CPUID_FEATURES - ACRN_CPUID_SIGNATURE));
+		       base + (ACRN_CPUID_LEAF_FEATURES - ACRN_CPUID_LEAF_SIGNATURE));
 	return ret;
 }
 

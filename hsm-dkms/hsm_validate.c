@@ -318,8 +318,8 @@ int hsm_identify_hypervisor(bool hypervisor_bit, hsm_cpuid_reader cpuid, uint32_
 	}
 	if (*base == 0)
 		return -ENODEV;
-	cpuid(*base + (ACRN_CPUID_FEATURES - ACRN_CPUID_SIGNATURE), &regs);
-	return (regs.eax & ACRN_FEATURE_PRIVILEGED_VM) ? 0 : -EPERM;
+	cpuid(*base + (ACRN_CPUID_LEAF_FEATURES - ACRN_CPUID_LEAF_SIGNATURE), &regs);
+	return (regs.eax & ACRN_CPUID_FEATURE_PRIVILEGED_VM) ? 0 : -EPERM;
 }
 
 static void pio_finish_read(struct acrn_pio_request *pio, uint32_t value)

@@ -489,7 +489,7 @@ static void test_identify_hypervisor(void **state)
 
 	(void)state;
 	fake_acrn_present = true;
-	fake_acrn_features = ACRN_FEATURE_PRIVILEGED_VM;
+	fake_acrn_features = ACRN_CPUID_FEATURE_PRIVILEGED_VM;
 	assert_int_equal(hsm_identify_hypervisor(false, fake_cpuid, &base), -ENODEV);
 	assert_int_equal(base, 0);
 	assert_int_equal(hsm_identify_hypervisor(true, fake_cpuid, &base), 0);

@@ -16,14 +16,17 @@
 #define ACRN_HV_API_MAJOR 1u
 #define ACRN_HV_API_MINOR 0u
 
-/* CPUID leaves the hypervisor shows to its guests. */
-#define ACRN_CPUID_SIGNATURE	     0x40000000u
-#define ACRN_CPUID_FEATURES	     0x40000001u
-#define ACRN_CPUID_TIMING_INFO	     0x40000010u
-#define ACRN_CPUID_SIGNATURE_WORD    0x4e524341u /* "ACRN" in EBX, ECX and EDX */
-#define ACRN_FEATURE_PRIVILEGED_VM   (1u << 0)	 /* CPUID 0x40000001 EAX: Service VM */
-#define ACRN_CPUID_HIGHEST_LEAF	     0x40000010u
-#define ACRN_CALLBACK_VECTOR_DEFAULT 0xF3u /* upcall vector when no notification device */
+/*
+ * CPUID leaves the hypervisor shows to its guests. The names differ from Linux's
+ * asm/acrn.h on purpose: the module includes both on kernels with ACRN guest support.
+ */
+#define ACRN_CPUID_LEAF_SIGNATURE	 0x40000000u
+#define ACRN_CPUID_LEAF_FEATURES	 0x40000001u
+#define ACRN_CPUID_LEAF_TIMING		 0x40000010u
+#define ACRN_CPUID_SIGNATURE_WORD	 0x4e524341u /* "ACRN" in EBX, ECX and EDX */
+#define ACRN_CPUID_FEATURE_PRIVILEGED_VM (1u << 0)   /* CPUID 0x40000001 EAX: Service VM */
+#define ACRN_CPUID_HIGHEST_LEAF		 0x40000010u
+#define ACRN_CALLBACK_VECTOR_DEFAULT	 0xF3u /* upcall vector when no notification device */
 
 /* Only bits 7:0 index the hypervisor's table; the top byte marks the ACRN space. */
 #define ACRN_HC_ID(group, n) (0x80000000u | (uint32_t)(group) | (uint32_t)(n))
