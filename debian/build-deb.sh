@@ -8,13 +8,13 @@ out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 version=$(cat "$top/VERSION")
+sh "$top/scripts/apt-ensure.sh" dpkg-dev debhelper dh-dkms gcc make binutils libc6-dev
 changelog_version=$(dpkg-parsechangelog -l "$here/changelog" -S Version 2>/dev/null || true)
 if [ "$changelog_version" != "$version" ]; then
 	echo "debian/changelog is at '$changelog_version' but VERSION says '$version':" >&2
 	echo "add a changelog entry (dch -v $version) before building packages" >&2
 	exit 1
 fi
-sh "$top/scripts/apt-ensure.sh" dpkg-dev debhelper dh-dkms gcc make binutils libc6-dev
 
 src=$out/source/acrn-hypervisor-$version
 rm -rf "$out"
