@@ -360,7 +360,8 @@ IVSHMEM_EXPORT int ivshmem_region_get_info(struct ivshmem_region *region,
 				    "region_get_info: null argument or struct_size unset");
 	memset(&out, 0, sizeof(out));
 	out.struct_size = sizeof(out);
-	out.peer_id = region->joined ? region->peer_id : -1;
+	/* Joined: our slot; otherwise what the device or server says we are (or -1). */
+	out.peer_id = region->peer_id;
 	if (region->header) {
 		memcpy(out.name, region->header->name, sizeof(out.name));
 		out.name[sizeof(out.name) - 1] = '\0';

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Two QEMU TCG VMs (Debian's kernel + busybox initramfs + the SDK's static tools).
+
+Phase 1: ivshmem-plain backed by a host file: messages both ways between the VMs (BAR2
+through sysfs resource2, polling), and a host process as a third peer on the file.
+Phase 2: ivshmem-doorbell through the SDK's doorbell server, the guest driver loaded:
+messages both ways, a doorbell wakes a reader blocked in the other VM, and a host
+process joins through the server as a third peer and talks to a VM both ways.
+
+Each VM prints "IVTEST <step> ok|fail" on its serial line; this script runs the host
+steps, waits for the markers, and always ends what it started. Prints TAP lines.
+Usage: e2e_qemu.py --build BUILD_DIR (static tools in BUILD_DIR/static, the module in
+BUILD_DIR/kmod, the host tool in BUILD_DIR/bin).
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+GUEST_PY = os.path.join(ROOT, "tests", "e2e", "guest.py")
+
+INIT = r"""#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
+role=$(sed -n 's/.*ivrole=\([a-z0-9]*\).*/\1/p' /proc/cmdline)
+phase=$(sed -n 's/.*ivphase=\([0-9]\).*/\1/p' /proc/cmdline)
+step() { # step NAME COMMAND...
+    name=$1
+    shift
+    if "$@" > /tmp/out 2>&1; then echo "IVTEST $role.$name ok"; else echo "IVTEST $role.$name fail"; cat /tmp/out; fi
+}
+iv=/bin/ivshmem
+echo "IVTEST $role.booted ok"
+if [ "$phase" = 1 ]; then
+    R=plainregion
+    if [ "$role" = a ]; then
+        me=0; peer=1
+        step list sh -c "$iv list | grep -q 'plainregion'"
+        step send $iv --peer 0 send $R a2b hello-from-a --to 1
+        step recv sh -c "$iv --peer 0 recv $R b2a --timeout 60000 | grep -qx hello-from-b"
+        step host sh -c "$iv --peer 0 recv $R h2a --timeout 60000 | grep -qx hello-from-host"
+    else
+        step recv sh -c "$iv --peer 1 recv $R a2b --timeout 60000 | grep -qx hello-from-a"
+        step send $iv --peer 1 send $R b2a hello-from-b --to 0
+    fi
+else
+    insmod /lib/modules/ivshmem_sdk.ko
+    R=doorbellregion
+    if [ "$role" = a ]; then
+        step driver sh -c "$iv list | grep -E 'doorbellregion +0 +2 +driver'"
+        sleep 4
+        step send $iv send $R a2b hello-from-a --to 1
+        step recv sh -c "$iv recv $R b2a --timeout 60000 | grep -qx hello-from-b"
+        sleep 3
+        step ring $iv ring $R 1 1
+        # Stay connected until B is done, so the host peer gets id 2.
+        step fin sh -c "$iv recv $R fin --timeout 120000 | grep -qx fin"
+    else
+        step driver sh -c "$iv list | grep -E 'doorbellregion +1 +2 +driver'"
+        echo "IVTEST b.blocking ok"
+        t0=$(date +%s)
+        step woken sh -c "$iv recv $R a2b --timeout 60000 | grep -qx hello-from-a"
+        echo "IVTEST b.blocked_seconds $(( $(date +%s) - t0 ))"
+        step send $iv send $R b2a hello-from-b --to 0
+        step doorbell $iv wait $R 1 --timeout 60000
+        echo "IVTEST b.waiting_host ok"
+        step host_recv sh -c "$iv recv $R h2b --timeout 60000 | grep -qx hello-from-host"
+        step host_send $iv send $R b2h hello-to-host --to 2
+        step fin $iv send $R fin fin --to 0
+    fi
+fi
+echo "IVTEST $role.done ok"
+sleep 1
+poweroff -f
+"""
+
+
+class Vm:
+    def __init__(self, out, name, kernel, initrd, append, device_args):
+        self.serial = os.path.join(out, "serial-%s.log" % name)
+        open(self.serial, "w").close()
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64", "-m", "256", "-smp",
+               "1", "-nodefaults", "-no-reboot", "-display", "none", "-nic", "none",
+               "-serial", "file:" + self.serial, "-kernel", kernel, "-initrd", initrd,
+               "-append", "console=ttyS0 panic=-1 " + append] + device_args
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(out, "qemu-%s.err" % name), "w"),
+                                     start_new_session=True)
+
+    def text(self):
+        with open(self.serial, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.proc.wait(timeout=3)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+
+
+def wait_for(vms, pattern, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for vm in vms:
+            if re.search(pattern, vm.text(), re.M):
+                return True
+            if "Kernel panic" in vm.text():
+                return False
+        if all(vm.proc.poll() is not None for vm in vms):
+            return any(re.search(pattern, vm.text(), re.M) for vm in vms)
+        time.sleep(0.1)
+    return False
+
+
+def verdicts(vm, role, steps, label, results):
+    text = vm.text()
+    for s in steps:
+        ok = re.search(r"^IVTEST %s\.%s ok" % (role, s), text, re.M) is not None
+        results.append((ok, "%s: VM %s %s" % (label, role, steps[s])))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--timeout", type=int, default=150)
+    args = ap.parse_args()
+    # One folder per run: two test runs (two engineers' `make test`) may overlap.
+    out = os.path.join(args.build, "e2e", str(os.getpid()))
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    version, vmlinuz, _ = subprocess.run([sys.executable, GUEST_PY, "kernel"], check=True,
+                                         capture_output=True, text=True).stdout.split()
+    init = os.path.join(out, "init")
+    with open(init, "w") as f:
+        f.write(INIT)
+    initrd = os.path.join(out, "initrd.gz")
+    subprocess.run([sys.executable, GUEST_PY, "initramfs", "-o", initrd, "--init", init,
+                    "--add", os.path.join(args.build, "static", "ivshmem") + ":/bin/ivshmem",
+                    "--add", os.path.join(args.build, "kmod", "ivshmem_sdk.ko") +
+                    ":/lib/modules/ivshmem_sdk.ko"], check=True)
+    host_tool = os.path.join(args.build, "bin", "ivshmem")
+    results = []
+    tag = "ivshmem-e2e-%d" % os.getpid()
+    plain = "/dev/shm/%s-plain" % tag
+    started = []
+    try:
+        # Phase 1: ivshmem-plain on a host file.
+        subprocess.run([host_tool, "init", "plainregion", "4M", "--path", plain], check=True,
+                       capture_output=True)
+        vms = []
+        for role in ("a", "b"):
+            vms.append(Vm(out, "plain-" + role, vmlinuz, initrd,
+                          "ivrole=%s ivphase=1" % role,
+                          ["-object", "memory-backend-file,id=hostmem,size=4M,share=on,"
+                           "mem-path=" + plain, "-device", "ivshmem-plain,memdev=hostmem"]))
+            started.append(vms[-1])
+        # The host joins the file directly as peer 2 once VM A is listening.
+        host_ok = False
+        if wait_for([vms[0]], r"^IVTEST a\.recv ", args.timeout):
+            r = subprocess.run([host_tool, "--peer", "2", "send", plain, "h2a",
+                                "hello-from-host", "--to", "0"], capture_output=True, text=True)
+            host_ok = r.returncode == 0
+        wait_for([vms[0]], r"^IVTEST a\.done", args.timeout)
+        wait_for([vms[1]], r"^IVTEST b\.done", 30)
+        verdicts(vms[0], "a", {"list": "finds the region by name through sysfs",
+                               "send": "sends to B", "recv": "receives B's reply"},
+                 "e2e ivshmem-plain", results)
+        verdicts(vms[1], "b", {"recv": "receives A's message", "send": "answers A"},
+                 "e2e ivshmem-plain", results)
+        results.append((host_ok and re.search(r"^IVTEST a\.host ok", vms[0].text(), re.M)
+                        is not None, "e2e ivshmem-plain: a host process on the backing file "
+                        "is a third peer (host -> VM A)"))
+        for vm in vms:
+            vm.stop()
+
+        # Phase 2: ivshmem-doorbell through our server.
+        sock = os.path.join(out, "doorbell.sock")
+        memory = "/dev/shm/%s-doorbell" % tag
+        server = subprocess.Popen([os.path.join(args.build, "bin", "ivshmem-doorbell-server"),
+                                   "-S", sock, "-m", memory, "-l", "4M", "-n", "2", "-i",
+                                   "doorbellregion", "-v"], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=open(os.path.join(out, "server.log"), "w"),
+                                  start_new_session=True)
+        for _ in range(50):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        vms = []
+        for role in ("a", "b"):
+            vms.append(Vm(out, "doorbell-" + role, vmlinuz, initrd,
+                          "ivrole=%s ivphase=2" % role,
+                          ["-chardev", "socket,path=%s,id=ivsock" % sock,
+                           "-device", "ivshmem-doorbell,chardev=ivsock,vectors=2"]))
+            started.append(vms[-1])
+            # Ids follow connection order: A is 0, B is 1.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if "peer %d joined" % len(vms[:-1]) in open(os.path.join(out,
+                                                                         "server.log")).read():
+                    break
+                time.sleep(0.1)
+        host_send = host_recv = None
+        if wait_for([vms[1]], r"^IVTEST b\.waiting_host", args.timeout):
+            time.sleep(2)  # B is now asleep in its recv
+            host_send = subprocess.run([host_tool, "send", "server:" + sock, "h2b",
+                                        "hello-from-host", "--to", "1"],
+                                       capture_output=True, text=True, timeout=60)
+            host_recv = subprocess.run([host_tool, "recv", "server:" + sock, "b2h",
+                                        "--timeout", "60000"],
+                                       capture_output=True, text=True, timeout=90)
+        wait_for([vms[0]], r"^IVTEST a\.done", 30)
+        wait_for([vms[1]], r"^IVTEST b\.done", 30)
+        verdicts(vms[0], "a", {"driver": "binds ivshmem_sdk: peer 0, 2 MSI-X vectors",
+                               "send": "sends to B", "recv": "receives B's reply",
+                               "ring": "rings B's doorbell"}, "e2e ivshmem-doorbell", results)
+        verdicts(vms[1], "b", {"driver": "binds ivshmem_sdk: peer 1, 2 MSI-X vectors",
+                               "woken": "blocked reader is woken by A's message doorbell",
+                               "send": "answers A", "doorbell": "wakes on A's bare doorbell",
+                               "host_recv": "receives from the host peer (eventfd -> MSI-X)",
+                               "host_send": "sends to the host peer"},
+                 "e2e ivshmem-doorbell", results)
+        blocked = re.search(r"^IVTEST b\.blocked_seconds (\d+)", vms[1].text(), re.M)
+        results.append((blocked is not None and int(blocked.group(1)) >= 2,
+                        "e2e ivshmem-doorbell: B's reader was really asleep (%s s) before "
+                        "the doorbell" % (blocked.group(1) if blocked else "?")))
+        for name, r in (("send", host_send), ("recv", host_recv)):
+            if r is not None and r.returncode != 0:
+                print("# host %s: %s" % (name, (r.stdout + r.stderr).strip()))
+        results.append((host_send is not None and host_send.returncode == 0 and
+                        host_recv is not None and host_recv.returncode == 0 and
+                        host_recv.stdout.strip() == "hello-to-host",
+                        "e2e ivshmem-doorbell: a host process joins through the SDK server "
+                        "as a third peer, both ways"))
+        for vm in vms:
+            vm.stop()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=5)
+    finally:
+        for vm in started:
+            vm.stop()
+        for path in (plain, "/dev/shm/%s-doorbell" % tag):
+            if os.path.exists(path):
+                os.unlink(path)
+    failed = 0
+    for ok, name in results:
+        print("%s - %s" % ("ok" if ok else "not ok", name))
+        failed += not ok
+    if failed:
+        for vm in started:
+            print("# --- %s ---" % vm.serial)
+            for line in vm.text().splitlines()[-15:]:
+                print("#   " + line)
+    else:
+        shutil.rmtree(out, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
