@@ -105,35 +105,35 @@ static void shell_handle_char(char *line, int *len, int c)
 	}
 }
 
+static char shell_line[SHELL_LINE_MAX];
+static int shell_line_len;
+
+/* Serves whatever arrived on the console; runs from the 10 ms timer on the boot CPU. */
 static void shell_poll_tick(struct timer *timer)
 {
-	(void)timer; /* waking the CPU from HLT is all the tick has to do */
+	int c;
+
+	(void)timer;
+	while ((c = uart_read_char()) >= 0)
+		shell_handle_char(shell_line, &shell_line_len, c);
 }
 
-void shell_main(const char *boot_commands)
+void shell_start(const char *boot_commands)
 {
 	static struct timer poll_timer;
-	char line[SHELL_LINE_MAX];
-	int len = 0;
 
 	if (boot_commands && boot_commands[0])
 		cmdline_for_each_shell_cmd(boot_commands, shell_run_boot_command, NULL);
 	if (!uart_enabled()) {
-		pr_info("shell: no console (uart=disabled); the boot CPU idles");
-		for (;;)
-			cpu_wait_for_interrupt();
+		pr_info("shell: no console (uart=disabled)");
+		return;
 	}
 	console_write(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
-	/* The UART is polled from a periodic timer: the console needs no interrupt line. */
+	/*
+	 * The UART is polled from a periodic timer: the console needs no
+	 * interrupt line, and the shell keeps answering while a guest runs on
+	 * this CPU (the timer interrupt exits the guest).
+	 */
 	timer_start(&poll_timer, rdtsc() + tsc_from_us(SHELL_POLL_US), tsc_from_us(SHELL_POLL_US),
 		    shell_poll_tick, NULL);
-	for (;;) {
-		int c = uart_read_char();
-
-		if (c < 0) {
-			cpu_wait_for_interrupt();
-			continue;
-		}
-		shell_handle_char(line, &len, c);
-	}
 }

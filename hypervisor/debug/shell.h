@@ -5,7 +5,7 @@
 
 /* Runs one command line; prints a clear message for unknown commands or bad arguments. */
 void shell_execute(const char *line);
-/* Runs the boot option's commands, then serves the console for ever. */
-__attribute__((noreturn)) void shell_main(const char *boot_commands);
+/* Runs the boot option's commands, then serves the console from a timer on this CPU. */
+void shell_start(const char *boot_commands);
 
 #endif

@@ -5,6 +5,9 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/power.h"
+#include "arch/x86/service_vm.h"
+#include "arch/x86/vcpu.h"
+#include "arch/x86/vmexit.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx.h"
@@ -164,6 +167,68 @@ static void cmd_time(int argc, char **argv)
 		       (unsigned long long)bringup, (unsigned long long)tsc_to_us(bringup));
 }
 
+static void cmd_vm_list(int argc, char **argv)
+{
+	const struct vm *vm = service_vm();
+
+	(void)argc;
+	(void)argv;
+	console_printf("VM  NAME             STATE        vCPUs\n");
+	if (vm->vcpu_count)
+		console_printf("%-3u %-16s %-12s %u\n", vm->id, vm->name, vm_state_name(vm->state),
+			       vm->vcpu_count);
+}
+
+static const char *vcpu_state_name(enum vcpu_state s)
+{
+	switch (s) {
+	case VCPU_INIT:
+		return "init";
+	case VCPU_WAIT_SIPI:
+		return "wait-for-SIPI";
+	case VCPU_RUNNING:
+		return "running";
+	case VCPU_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+static void cmd_vcpu_list(int argc, char **argv)
+{
+	const struct vm *vm = service_vm();
+
+	(void)argc;
+	(void)argv;
+	console_printf("VM  vCPU  pCPU  STATE          EXITS\n");
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+
+		console_printf("%-3u %-5u %-5u %-14s %llu\n", vm->id, v->id, v->pcpu,
+			       vcpu_state_name(v->state), (unsigned long long)v->exits_total);
+	}
+}
+
+static void cmd_vmexit(int argc, char **argv)
+{
+	const struct vm *vm = service_vm();
+
+	(void)argc;
+	(void)argv;
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+
+		console_printf("VM %u vCPU %u: %llu exits\n", vm->id, v->id,
+			       (unsigned long long)v->exits_total);
+		for (uint32_t r = 0; r < EXIT_REASON_COUNT; r++)
+			if (v->exit_counts[r])
+				console_printf(
+				    "  %-2u %-22s %10llu  %8llu cycles/exit\n", r,
+				    vmexit_reason_name(r), (unsigned long long)v->exit_counts[r],
+				    (unsigned long long)(v->exit_cycles[r] / v->exit_counts[r]));
+	}
+}
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc;
@@ -188,6 +253,9 @@ const struct shell_command shell_commands[] = {
 	{ "time", "", "TSC frequency and uptime", 0, 0, cmd_time },
 	{ "log", "", "replay the log buffer", 0, 0, cmd_log },
 	{ "loglevel", "[0-6]", "show or set the console log level", 0, 1, cmd_loglevel },
+	{ "vm_list", "", "virtual machines", 0, 0, cmd_vm_list },
+	{ "vcpu_list", "", "virtual CPUs", 0, 0, cmd_vcpu_list },
+	{ "vmexit", "", "VM exits per reason per vCPU", 0, 0, cmd_vmexit },
 	{ "poweroff", "", "power the machine off (ACPI S5)", 0, 0, cmd_poweroff },
 	{ "reboot", "", "reset the machine", 0, 0, cmd_reboot },
 };

@@ -107,3 +107,8 @@ int uart_read_char(void)
 		return -1;
 	return uart_reg_read(UART_RBR);
 }
+
+uint64_t uart_io_port(void)
+{
+	return uart_kind == UART_KIND_PORT ? uart_base : 0;
+}

@@ -16,5 +16,6 @@ int uart_read_char(void);
 /* Describes the console for the boot log, e.g. "port 0x3f8" */
 const char *uart_describe(void);
 uint64_t uart_mmio_base(void);
+uint64_t uart_io_port(void);
 
 #endif

@@ -56,7 +56,8 @@ def build_iso(out, hv_image, cmdline, modules):
     for i, (path, string) in enumerate(modules):
         name = "mod%d-%s" % (i, os.path.basename(path))
         shutil.copy(path, os.path.join(root, "boot", name))
-        lines.append("  module2 /boot/%s %s" % (name, grub_quote(string)))
+        words = " ".join(grub_quote(w) for w in shlex.split(string))
+        lines.append("  module2 /boot/%s %s" % (name, words))
     lines.append("}")
     with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
         f.write("\n".join(lines) + "\n")

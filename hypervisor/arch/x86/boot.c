@@ -10,6 +10,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/power.h"
+#include "arch/x86/service_vm.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
@@ -200,5 +201,17 @@ __attribute__((noreturn)) void boot_primary(uint32_t magic, uint32_t mbi, uint64
 	smp_wait_for_vmx(VMX_BRINGUP_TIMEOUT_MS);
 	report_cpus();
 
-	shell_main(platform.options.has_shell_cmds ? platform.options.shell_cmds : NULL);
+	if (service_vm_kernel_present()) {
+		smp_retire_trampoline();
+		if (service_vm_create() == 0) {
+			shell_start(platform.options.has_shell_cmds ? platform.options.shell_cmds
+								    : NULL);
+			service_vm_run_boot_vcpu();
+		}
+		pr_err("boot: the Service VM could not be started; the hypervisor shell stays up");
+	} else {
+		shell_start(platform.options.has_shell_cmds ? platform.options.shell_cmds : NULL);
+	}
+	for (;;)
+		cpu_wait_for_interrupt();
 }

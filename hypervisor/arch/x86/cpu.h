@@ -10,6 +10,7 @@
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
 #define CR0_TS (1ull << 3)
+#define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
 #define CR0_PG (1ull << 31)
@@ -19,6 +20,7 @@
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_VMXE       (1ull << 13)
+#define CR4_OSXSAVE    (1ull << 18)
 
 #define RFLAGS_IF (1ull << 9)
 

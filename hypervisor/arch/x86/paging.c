@@ -110,6 +110,12 @@ void paging_make_code_page(uint64_t pa)
 	paging_map_or_panic(pa, PAGE_SIZE, PT_P, 0);
 }
 
+void paging_make_data_page(uint64_t pa)
+{
+	paging_map_or_panic(pa, PAGE_SIZE, PT_P | PT_RW | PT_NX, 0);
+	invlpg(pa);
+}
+
 void paging_activate(void)
 {
 	write_cr3(hv_page_table.root_phys);

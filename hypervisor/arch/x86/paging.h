@@ -15,6 +15,8 @@ uint64_t paging_build(const struct boot_info *bi);
 void paging_map_device(uint64_t pa, uint64_t size);
 /* Makes one page read-only and executable (the AP start-up code). */
 void paging_make_code_page(uint64_t pa);
+/* Back to ordinary data (RW, never executable): the AP start-up code after use. */
+void paging_make_data_page(uint64_t pa);
 void paging_activate(void);
 uint64_t paging_pool_pages_used(void);
 uint64_t paging_mapped_top(void);

@@ -3,6 +3,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
@@ -91,6 +92,16 @@ uint64_t smp_prepare_trampoline(const struct boot_info *bi, uint64_t cr3)
 	memcpy((void *)(uintptr_t)(trampoline_base + (uint64_t)(tramp_entry64 - trampoline_start)),
 	       &entry, sizeof(entry));
 	return trampoline_base;
+}
+
+void smp_retire_trampoline(void)
+{
+	if (!trampoline_base)
+		return;
+	/* Wipe it so the Service VM, which gets this memory, finds nothing of ours. */
+	paging_make_data_page(trampoline_base);
+	memset((void *)(uintptr_t)trampoline_base, 0, TRAMPOLINE_PAGES * PAGE_SIZE);
+	trampoline_base = 0;
 }
 
 uint64_t smp_trampoline_address(void)

@@ -132,6 +132,29 @@ static __attribute__((noreturn)) void exception_stop(struct trap_frame *f)
 	cpu_halt_forever();
 }
 
+void irq_dispatch_vector(uint32_t vector)
+{
+	struct per_cpu *cpu = this_cpu();
+
+	cpu->interrupt_count[vector & 0xff]++;
+	if (vector == VECTOR_SPURIOUS)
+		return;
+	if (vector < 256 && irq_handlers[vector])
+		irq_handlers[vector](NULL);
+	else
+		pr_warn("trap: CPU %u: interrupt on unused vector 0x%x ignored", cpu->index,
+			vector);
+	lapic_eoi();
+}
+
+void irq_dispatch_nmi(void)
+{
+	if (machine_stopping) {
+		vmx_off_this_cpu();
+		cpu_halt_forever();
+	}
+}
+
 void trap_dispatch(struct trap_frame *frame)
 {
 	struct per_cpu *cpu = this_cpu();

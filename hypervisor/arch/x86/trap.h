@@ -28,6 +28,10 @@ typedef void (*irq_handler_fn)(struct trap_frame *frame);
 /* Installs the handler of an external-interrupt vector; -EBUSY if taken. */
 int irq_register(unsigned int vector, irq_handler_fn handler);
 void trap_dispatch(struct trap_frame *frame);
+/* An external interrupt taken by a VM exit: runs its handler (frame NULL) and EOIs. */
+void irq_dispatch_vector(uint32_t vector);
+/* An NMI taken by a VM exit. */
+void irq_dispatch_nmi(void);
 
 /* A hypervisor bug: prints the message and a stack trace, stops every CPU. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

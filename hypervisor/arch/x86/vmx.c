@@ -206,6 +206,14 @@ void vmx_enable_this_cpu(struct per_cpu *cpu)
 		return;
 	}
 
+	/* Guests' XSETBV is executed by the hypervisor, which needs XSAVE enabled for that. */
+	{
+		struct cpuid_regs r;
+
+		cpuid_count(1, 0, &r);
+		if (r.ecx & (1u << 26))
+			write_cr4(read_cr4() | CR4_OSXSAVE);
+	}
 	cr0 = (read_cr0() | c->cr0_fixed0) & c->cr0_fixed1;
 	cr4 = (read_cr4() | c->cr4_fixed0 | CR4_VMXE) & c->cr4_fixed1;
 	if (!(cr4 & CR4_VMXE)) {

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A virtual machine: its memory view (EPT), trapped I/O, vCPUs and boot state. */
+#ifndef HV_CORE_VM_H
+#define HV_CORE_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "include/layout.h"
+#include "lib/pagetable.h"
+
+#define VM_NAME_MAX 32
+
+enum vm_state {
+	VM_CREATED,
+	VM_RUNNING,
+	VM_FAILED,
+	VM_POWERED_OFF,
+};
+
+/* Where a vCPU starts: filled by the kernel loader. */
+struct vm_boot_state {
+	uint64_t entry;	    /* guest-physical RIP of the boot vCPU */
+	uint64_t zero_page; /* RSI for the Linux boot protocol */
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+};
+
+struct vcpu;
+struct vuart;
+
+struct vm {
+	uint16_t id;
+	char name[VM_NAME_MAX];
+	bool is_service_vm;
+	enum vm_state state;
+	struct pt_root ept;
+	uint64_t eptp;
+	uint8_t *io_bitmap;  /* two pages: ports 0-0x7fff, 0x8000-0xffff; bit set = exit */
+	uint8_t *msr_bitmap; /* one page: read low/high, write low/high */
+	struct vm_boot_state boot;
+	uint32_t vcpu_count;
+	struct vcpu *vcpus[HV_MAX_CPUS];
+	struct vuart *console_uart;
+};
+
+/* Marks the VM failed; for the Service VM this stops the machine (nothing can go on). */
+void vm_fail(struct vm *vm);
+const char *vm_state_name(enum vm_state state);
+
+#endif
