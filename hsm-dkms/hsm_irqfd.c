@@ -67,7 +67,7 @@ static void hsm_irqfd_free(struct hsm_irqfd *irqfd)
 static long hsm_irqfd_assign(struct hsm_vm *vm, const struct acrn_irqfd *args)
 {
 	struct hsm_irqfd *irqfd, *existing;
-	struct fd eventfd_file;
+	struct file *eventfd_file;
 	__poll_t events;
 	long ret;
 
@@ -76,15 +76,16 @@ static long hsm_irqfd_assign(struct hsm_vm *vm, const struct acrn_irqfd *args)
 		return -ENOMEM;
 	irqfd->vm = vm;
 	irqfd->msi = args->msi;
-	eventfd_file = fdget(args->fd);
-	if (!eventfd_file.file) {
+	/* fget, not fdget: struct fd changed shape in 6.12, struct file did not. */
+	eventfd_file = fget(args->fd);
+	if (!eventfd_file) {
 		ret = -EBADF;
 		goto err_free;
 	}
-	irqfd->eventfd = eventfd_ctx_fileget(eventfd_file.file);
+	irqfd->eventfd = eventfd_ctx_fileget(eventfd_file);
 	if (IS_ERR(irqfd->eventfd)) {
 		ret = PTR_ERR(irqfd->eventfd);
-		goto err_fdput;
+		goto err_fput;
 	}
 	init_waitqueue_func_entry(&irqfd->wait, hsm_irqfd_wakeup);
 	init_poll_funcptr(&irqfd->poll, hsm_irqfd_poll_queue);
@@ -99,18 +100,18 @@ static long hsm_irqfd_assign(struct hsm_vm *vm, const struct acrn_irqfd *args)
 		}
 	}
 	list_add_tail(&irqfd->link, &vm->irqfds);
-	events = vfs_poll(eventfd_file.file, &irqfd->poll);
+	events = vfs_poll(eventfd_file, &irqfd->poll);
 	/* Signalled before we listened: deliver that one now. */
 	if (events & EPOLLIN)
 		hsm_irqfd_inject(irqfd);
 	mutex_unlock(&vm->irqfds_lock);
-	fdput(eventfd_file);
+	fput(eventfd_file);
 	return 0;
 
 err_put:
 	eventfd_ctx_put(irqfd->eventfd);
-err_fdput:
-	fdput(eventfd_file);
+err_fput:
+	fput(eventfd_file);
 err_free:
 	kfree(irqfd);
 	return ret;
