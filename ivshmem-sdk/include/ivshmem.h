@@ -223,6 +223,9 @@ int ivshmem_ring_recv_wait(struct ivshmem_ring *ring, void *buffer, size_t capac
 /* Blocks until the ring has a message (consumer) or room for length bytes (producer):
  * spins adaptively first, then sleeps on the doorbell. */
 int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, uint64_t timeout_ns);
+/* Many-to-one: a consumer fed by several producers (one SPSC ring each, all on the same
+ * doorbell vector) sleeps until any of them has a message; returns its index. */
+int ivshmem_rings_wait_any(struct ivshmem_ring **rings, size_t count, uint64_t timeout_ns);
 /* Empties the ring: the consumer drops everything now; a producer asks the consumer
  * to drop what is unread on its next call. */
 int ivshmem_ring_reset(struct ivshmem_ring *ring);

@@ -524,6 +524,68 @@ IVSHMEM_EXPORT int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, u
 	}
 }
 
+static void set_consumers_waiting(struct ivshmem_ring **rings, size_t count, uint32_t value)
+{
+	for (size_t i = 0; i < count; i++)
+		__atomic_store_n(&rings[i]->control->consumer_waiting, value, __ATOMIC_RELAXED);
+}
+
+static int first_ready(struct ivshmem_ring **rings, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (ring_ready(rings[i], 0))
+			return (int)i;
+	return -1;
+}
+
+IVSHMEM_EXPORT int ivshmem_rings_wait_any(struct ivshmem_ring **rings, size_t count,
+					  uint64_t timeout_ns)
+{
+	uint64_t start = ivshmem_now_ns();
+	int ready;
+
+	if (!rings || count == 0 || count > IVSHMEM_MAX_CHANNELS)
+		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
+				    "rings_wait_any: %zu rings (1 to %d)", count,
+				    IVSHMEM_MAX_CHANNELS);
+	for (size_t i = 0; i < count; i++) {
+		if (!rings[i] || rings[i]->role != IVSHMEM_RING_CONSUMER ||
+		    rings[i]->region != rings[0]->region || rings[i]->vector != rings[0]->vector)
+			return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
+					    "rings_wait_any: ring %zu is not a consumer end on the "
+					    "same region and vector as ring 0",
+					    i);
+	}
+	for (;;) {
+		uint32_t token;
+		uint64_t elapsed;
+		int error;
+
+		for (uint32_t spin = 0; spin < SPIN_MINIMUM * 16; spin++) {
+			ready = first_ready(rings, count);
+			if (ready >= 0)
+				return ready;
+			cpu_relax();
+		}
+		/* Same handshake as ivshmem_ring_wait, with the flag raised on every ring. */
+		set_consumers_waiting(rings, count, 1);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		token = notify_prepare(rings[0]->region, rings[0]->vector);
+		ready = first_ready(rings, count);
+		elapsed = ivshmem_now_ns() - start;
+		if (ready >= 0 || (timeout_ns != IVSHMEM_WAIT_FOREVER && elapsed >= timeout_ns)) {
+			set_consumers_waiting(rings, count, 0);
+			return ready >= 0 ? ready : IVSHMEM_ERR_TIMEOUT;
+		}
+		error = notify_block(rings[0]->region, rings[0]->vector, token,
+				     timeout_ns == IVSHMEM_WAIT_FOREVER ? timeout_ns
+									: timeout_ns - elapsed);
+		set_consumers_waiting(rings, count, 0);
+		if (error && error != IVSHMEM_ERR_TIMEOUT)
+			return error;
+	}
+}
+
 IVSHMEM_EXPORT int ivshmem_ring_send_wait(struct ivshmem_ring *ring, const void *message,
 					  size_t length, uint64_t timeout_ns)
 {

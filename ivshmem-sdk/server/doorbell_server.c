@@ -8,7 +8,7 @@
  *   to the others:   the new id + one eventfd per vector;
  *   to the new one:  every other id + its eventfds, then its own id + its own eventfds;
  *   on a departure:  the id alone, to everyone left.
- * Ids are the smallest free ones, below the SDK layout's 32 peer slots.
+ * Ids count up (and wrap around) below the SDK layout's 32 peer slots.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
@@ -39,6 +39,7 @@ struct client {
 static struct client clients[MAX_CLIENTS];
 static unsigned vector_count = 1;
 static int memory_fd = -1;
+static int next_id;
 static int verbose;
 static volatile sig_atomic_t stopping;
 
@@ -102,13 +103,22 @@ static void drop_client(int id)
 static void accept_client(int listen_fd)
 {
 	int socket_fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	int id;
+	int id, attempt;
 
 	if (socket_fd < 0)
 		return;
-	for (id = 0; id < MAX_CLIENTS && clients[id].socket >= 0; id++)
-		;
-	if (id == MAX_CLIENTS) {
+	/* Ids advance like QEMU's own server's: a newcomer never gets the id of a peer that
+	 * just left (QEMU 7.2 crashes when an id it saw leave joins again), until the ids
+	 * wrap around after MAX_CLIENTS connections. */
+	for (id = -1, attempt = 0; attempt < MAX_CLIENTS; attempt++) {
+		int candidate = (next_id + attempt) % MAX_CLIENTS;
+
+		if (clients[candidate].socket < 0) {
+			id = candidate;
+			break;
+		}
+	}
+	if (id < 0) {
 		fprintf(stderr, "refusing a client: all %d ids are taken\n", MAX_CLIENTS);
 		close(socket_fd);
 		return;
@@ -124,6 +134,7 @@ static void accept_client(int listen_fd)
 		}
 	}
 	clients[id].socket = socket_fd;
+	next_id = (id + 1) % MAX_CLIENTS;
 	if (send_message(socket_fd, 0, -1) < 0 || send_message(socket_fd, id, -1) < 0 ||
 	    send_message(socket_fd, -1, memory_fd) < 0) {
 		drop_client(id);

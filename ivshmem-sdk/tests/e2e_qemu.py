@@ -10,8 +10,8 @@ process joins through the server as a third peer and talks to a VM both ways.
 
 Each VM prints "IVTEST <step> ok|fail" on its serial line; this script runs the host
 steps, waits for the markers, and always ends what it started. Prints TAP lines.
-Usage: e2e_qemu.py --build BUILD_DIR (static tools in BUILD_DIR/static, the module in
-BUILD_DIR/kmod, the host tool in BUILD_DIR/bin).
+Usage: e2e_qemu.py --build BUILD_DIR --samples DIR (static tools in BUILD_DIR/static, the
+module in BUILD_DIR/kmod, the host tool in BUILD_DIR/bin, static samples in DIR).
 """
 import argparse
 import os
@@ -48,9 +48,11 @@ if [ "$phase" = 1 ]; then
         step send $iv --peer 0 send $R a2b hello-from-a --to 1
         step recv sh -c "$iv --peer 0 recv $R b2a --timeout 60000 | grep -qx hello-from-b"
         step host sh -c "$iv --peer 0 recv $R h2a --timeout 60000 | grep -qx hello-from-host"
+        step pingpong sh -c "ivshmem-pingpong ping $R 0 1 200 | grep -q '200 round trips'"
     else
         step recv sh -c "$iv --peer 1 recv $R a2b --timeout 60000 | grep -qx hello-from-a"
         step send $iv --peer 1 send $R b2a hello-from-b --to 0
+        step pingpong ivshmem-pingpong pong $R 1 0 200
     fi
 else
     insmod /lib/modules/ivshmem_sdk.ko
@@ -60,6 +62,8 @@ else
         sleep 4
         step send $iv send $R a2b hello-from-a --to 1
         step recv sh -c "$iv recv $R b2a --timeout 60000 | grep -qx hello-from-b"
+        dd if=/dev/urandom of=/tmp/file bs=1024 count=2048 2>/dev/null
+        step filexfer ivshmem-filexfer send $R 0 1 /tmp/file
         sleep 3
         step ring $iv ring $R 1 1
         # Stay connected until B is done, so the host peer gets id 2.
@@ -71,6 +75,7 @@ else
         step woken sh -c "$iv recv $R a2b --timeout 60000 | grep -qx hello-from-a"
         echo "IVTEST b.blocked_seconds $(( $(date +%s) - t0 ))"
         step send $iv send $R b2a hello-from-b --to 0
+        step filexfer sh -c "ivshmem-filexfer recv $R 1 0 /tmp/file | grep -q 'received 2097152 bytes, checksum .* ok'"
         step doorbell $iv wait $R 1 --timeout 60000
         echo "IVTEST b.waiting_host ok"
         step host_recv sh -c "$iv recv $R h2b --timeout 60000 | grep -qx hello-from-host"
@@ -138,6 +143,7 @@ def verdicts(vm, role, steps, label, results):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
+    ap.add_argument("--samples", required=True, help="folder with static sample binaries")
     ap.add_argument("--timeout", type=int, default=150)
     args = ap.parse_args()
     # One folder per run: two test runs (two engineers' `make test`) may overlap.
@@ -153,7 +159,10 @@ def main():
     subprocess.run([sys.executable, GUEST_PY, "initramfs", "-o", initrd, "--init", init,
                     "--add", os.path.join(args.build, "static", "ivshmem") + ":/bin/ivshmem",
                     "--add", os.path.join(args.build, "kmod", "ivshmem_sdk.ko") +
-                    ":/lib/modules/ivshmem_sdk.ko"], check=True)
+                    ":/lib/modules/ivshmem_sdk.ko"] +
+                   [arg for name in ("ivshmem-pingpong", "ivshmem-filexfer")
+                    for arg in ("--add", "%s:/bin/%s" % (os.path.join(args.samples, name), name))],
+                   check=True)
     host_tool = os.path.join(args.build, "bin", "ivshmem")
     results = []
     tag = "ivshmem-e2e-%d" % os.getpid()
@@ -181,6 +190,8 @@ def main():
         verdicts(vms[0], "a", {"list": "finds the region by name through sysfs",
                                "send": "sends to B", "recv": "receives B's reply"},
                  "e2e ivshmem-plain", results)
+        verdicts(vms[0], "a", {"pingpong": "runs the ping-pong sample against B (200 round "
+                               "trips)"}, "e2e ivshmem-plain", results)
         verdicts(vms[1], "b", {"recv": "receives A's message", "send": "answers A"},
                  "e2e ivshmem-plain", results)
         results.append((host_ok and re.search(r"^IVTEST a\.host ok", vms[0].text(), re.M)
@@ -219,20 +230,32 @@ def main():
         host_send = host_recv = None
         if wait_for([vms[1]], r"^IVTEST b\.waiting_host", args.timeout):
             time.sleep(2)  # B is now asleep in its recv
+            # The host reader connects first (id 2, the id B answers), then the writer (3).
+            reader = subprocess.Popen([host_tool, "recv", "server:" + sock, "b2h", "--timeout",
+                                       "60000"], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+            time.sleep(1)
             host_send = subprocess.run([host_tool, "send", "server:" + sock, "h2b",
                                         "hello-from-host", "--to", "1"],
                                        capture_output=True, text=True, timeout=60)
-            host_recv = subprocess.run([host_tool, "recv", "server:" + sock, "b2h",
-                                        "--timeout", "60000"],
-                                       capture_output=True, text=True, timeout=90)
+            try:
+                out_text, err_text = reader.communicate(timeout=90)
+            except subprocess.TimeoutExpired:
+                reader.kill()
+                out_text, err_text = reader.communicate()
+            host_recv = subprocess.CompletedProcess(reader.args, reader.returncode, out_text,
+                                                    err_text)
         wait_for([vms[0]], r"^IVTEST a\.done", 30)
         wait_for([vms[1]], r"^IVTEST b\.done", 30)
         verdicts(vms[0], "a", {"driver": "binds ivshmem_sdk: peer 0, 2 MSI-X vectors",
                                "send": "sends to B", "recv": "receives B's reply",
-                               "ring": "rings B's doorbell"}, "e2e ivshmem-doorbell", results)
+                               "ring": "rings B's doorbell",
+                               "filexfer": "sends a 2 MiB file with the file-transfer sample"},
+                 "e2e ivshmem-doorbell", results)
         verdicts(vms[1], "b", {"driver": "binds ivshmem_sdk: peer 1, 2 MSI-X vectors",
                                "woken": "blocked reader is woken by A's message doorbell",
                                "send": "answers A", "doorbell": "wakes on A's bare doorbell",
+                               "filexfer": "receives A's file, checksum verified",
                                "host_recv": "receives from the host peer (eventfd -> MSI-X)",
                                "host_send": "sends to the host peer"},
                  "e2e ivshmem-doorbell", results)

@@ -376,6 +376,84 @@ static void test_doorbell_fd_in_poll_loop(void **state)
 	pair_close(&pair);
 }
 
+struct fan_in_sender {
+	struct ivshmem_region *region;
+	int peer;
+};
+
+static void *fan_in_sender_main(void *argument)
+{
+	struct fan_in_sender *sender = argument;
+	struct ivshmem_ring *ring;
+	char name[16];
+	struct timespec delay = { 0, 30 * 1000000L };
+
+	snprintf(name, sizeof(name), "in.%d", sender->peer);
+	nanosleep(&delay, NULL);
+	if (ivshmem_ring_open(sender->region, name, IVSHMEM_RING_PRODUCER, NULL, &ring) == 0) {
+		ivshmem_ring_send(ring, &sender->peer, sizeof(sender->peer));
+		ivshmem_ring_close(ring);
+	}
+	return NULL;
+}
+
+/* Three producers, one consumer: a sleeping consumer wakes for whichever sends. */
+static void test_fan_in_of_rings(void **state)
+{
+	struct ivshmem_region *consumer = test_open_loopback("fanin", 0);
+	struct ivshmem_region *producers[3];
+	struct ivshmem_ring *rings[3];
+	struct ivshmem_ring_options options;
+	struct fan_in_sender senders[3];
+	int seen = 0;
+
+	(void)state;
+	ivshmem_ring_options_init(&options);
+	options.capacity = 1024;
+	options.consumer_peer = 0;
+	for (int i = 0; i < 3; i++) {
+		struct ivshmem_open_options open_options;
+		char name[16];
+
+		ivshmem_open_options_init(&open_options);
+		open_options.peer_id = i + 1;
+		assert_int_equal(ivshmem_open("loopback:fanin", &open_options, &producers[i]), 0);
+		options.producer_peer = i + 1;
+		snprintf(name, sizeof(name), "in.%d", i + 1);
+		assert_int_equal(
+		    ivshmem_ring_open(consumer, name, IVSHMEM_RING_CONSUMER, &options, &rings[i]),
+		    0);
+	}
+	assert_int_equal(ivshmem_rings_wait_any(rings, 3, 10 * 1000000ull), IVSHMEM_ERR_TIMEOUT);
+	for (int round = 0; round < 3; round++) {
+		pthread_t thread;
+		int ready, value;
+		size_t length;
+
+		senders[round].region = producers[2 - round];
+		senders[round].peer = 3 - round;
+		pthread_create(&thread, NULL, fan_in_sender_main, &senders[round]);
+		ready = ivshmem_rings_wait_any(rings, 3, 5000 * 1000000ull);
+		pthread_join(thread, NULL);
+		assert_int_equal(ready, 2 - round);
+		assert_int_equal(ivshmem_ring_recv(rings[ready], &value, sizeof(value), &length),
+				 0);
+		assert_int_equal(value, 3 - round);
+		seen |= 1 << ready;
+	}
+	assert_int_equal(seen, 7);
+	{
+		struct ivshmem_ring *mixed[2] = { rings[0], NULL };
+
+		assert_int_equal(ivshmem_rings_wait_any(mixed, 2, 0), IVSHMEM_ERR_INVALID_ARGUMENT);
+	}
+	for (int i = 0; i < 3; i++) {
+		ivshmem_ring_close(rings[i]);
+		ivshmem_close(producers[i]);
+	}
+	ivshmem_close(consumer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_wait_times_out),
 		cmocka_unit_test(test_sleeping_consumer_is_woken),
 		cmocka_unit_test(test_doorbell_fd_in_poll_loop),
+		cmocka_unit_test(test_fan_in_of_rings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
