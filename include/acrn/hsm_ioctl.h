@@ -8,6 +8,7 @@
 #define ACRN_HSM_IOCTL_H
 
 #include "abi_types.h"
+#include "hypercall.h" /* memory access bits of acrn_vm_memmap.attr */
 #include "ioreq.h"
 
 #define ACRN_HSM_DEVICE_NAME "acrn_hsm"
