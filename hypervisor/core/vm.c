@@ -24,7 +24,8 @@ void vm_fail(struct vm *vm)
 {
 	vm->state = VM_FAILED;
 	if (vm->is_service_vm) {
-		/* Without its Service VM the platform cannot do anything: stop with the dump shown. */
+		/* Without its Service VM the platform cannot do anything: stop with the dump shown.
+		 */
 		console_printf("*** the Service VM failed; hypervisor stopped\n");
 		machine_halt();
 	}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "include/layout.h"
+#include "core/io_registry.h"
 #include "lib/pagetable.h"
 
 #define VM_NAME_MAX 32
@@ -42,6 +43,7 @@ struct vm {
 	uint32_t vcpu_count;
 	struct vcpu *vcpus[HV_MAX_CPUS];
 	struct vuart *console_uart;
+	struct io_registry io; /* emulated port and MMIO ranges */
 };
 
 /* Marks the VM failed; for the Service VM this stops the machine (nothing can go on). */

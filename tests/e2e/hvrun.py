@@ -30,6 +30,8 @@ ALWAYS_FAIL = [
     r"HYPERVISOR PANIC",
     r"^error: ",            # GRUB
     r"Kernel panic",
+    r"\*\*\* VM \d+ \(.*\) failed",  # the hypervisor stopped a guest
+    r"hypervisor stopped",
 ]
 BOCHS_POWER_OFF = "ACPI control: soft power off"
 QEMU_DEBUG_EXIT_PORT = 0xF4

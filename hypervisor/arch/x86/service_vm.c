@@ -69,8 +69,9 @@ static int ept_map_or_report(uint64_t gpa, uint64_t size, uint64_t flags)
 	int err = pt_map(&sos.ept, gpa, gpa, size, flags, PT_ALLOW_2M | PT_ALLOW_1G);
 
 	if (err)
-		pr_err("service-vm: EPT map of 0x%llx+0x%llx failed (%d); pool of %u pages too small?",
-		       (unsigned long long)gpa, (unsigned long long)size, err, EPT_POOL_PAGES);
+		pr_err(
+		    "service-vm: EPT map of 0x%llx+0x%llx failed (%d); pool of %u pages too small?",
+		    (unsigned long long)gpa, (unsigned long long)size, err, EPT_POOL_PAGES);
 	return err;
 }
 
@@ -97,7 +98,8 @@ static int service_vm_build_ept(const struct e820_range *hv, uint32_t hv_count)
 	err = ept_map_or_report(0, top, EPT_RWX | EPT_UC);
 	for (uint32_t i = 0; !err && i < sos_e820_count; i++)
 		if (sos_e820[i].type == E820_TYPE_RAM)
-			err = ept_map_or_report(sos_e820[i].addr, sos_e820[i].size, EPT_RWX | EPT_WB);
+			err =
+			    ept_map_or_report(sos_e820[i].addr, sos_e820[i].size, EPT_RWX | EPT_WB);
 	for (uint32_t i = 0; !err && i < hv_count; i++)
 		err = pt_unmap(&sos.ept, hv[i].start, hv[i].end - hv[i].start);
 	if (!err)
@@ -124,6 +126,7 @@ int service_vm_create(void)
 	str_copy(sos.name, "Service VM", sizeof(sos.name));
 	sos.is_service_vm = true;
 	sos.state = VM_CREATED;
+	io_registry_init(&sos.io);
 	err = e820_build(platform.boot.mmap, platform.boot.mmap_count, hv, hv_count, sos_e820,
 			 E820_MAX_ENTRIES, &sos_e820_count);
 	if (err)

@@ -11,15 +11,15 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-#define PARAM_BLOCK_SIZE   0x4000ull /* GDT, zero page, RSDP copy, command line */
-#define PARAM_GDT	   0x0000ull
-#define PARAM_ZERO_PAGE	   0x1000ull
-#define PARAM_RSDP	   0x2000ull
-#define PARAM_CMDLINE	   0x2800ull
-#define PARAM_CMDLINE_MAX  (PARAM_BLOCK_SIZE - PARAM_CMDLINE)
-#define LOW_MEMORY_MIN	   0x1000ull
-#define LOW_MEMORY_MAX	   0xa0000ull
-#define MAX_AVOID	   8
+#define PARAM_BLOCK_SIZE  0x4000ull /* GDT, zero page, RSDP copy, command line */
+#define PARAM_GDT	  0x0000ull
+#define PARAM_ZERO_PAGE	  0x1000ull
+#define PARAM_RSDP	  0x2000ull
+#define PARAM_CMDLINE	  0x2800ull
+#define PARAM_CMDLINE_MAX (PARAM_BLOCK_SIZE - PARAM_CMDLINE)
+#define LOW_MEMORY_MIN	  0x1000ull
+#define LOW_MEMORY_MAX	  0xa0000ull
+#define MAX_AVOID	  8
 
 static char sos_cmdline[PARAM_CMDLINE_MAX];
 
@@ -125,11 +125,12 @@ int service_vm_load_kernel(struct vm *vm, const struct e820_entry *map, uint32_t
 	vm->boot.zero_page = block + PARAM_ZERO_PAGE;
 	vm->boot.gdt_base = block + PARAM_GDT;
 	vm->boot.gdt_limit = 4 * 8 - 1;
-	pr_info("service-vm: Linux boot protocol %u.%02u kernel at 0x%llx (%llu KiB, needs %u KiB), "
-		"initrd %llu KiB, parameters at 0x%llx",
-		info.version >> 8, info.version & 0xff, (unsigned long long)load,
-		(unsigned long long)(info.kernel_size / 1024), info.init_size / 1024,
-		(unsigned long long)(params.initrd_size / 1024), (unsigned long long)block);
+	pr_info(
+	    "service-vm: Linux boot protocol %u.%02u kernel at 0x%llx (%llu KiB, needs %u KiB), "
+	    "initrd %llu KiB, parameters at 0x%llx",
+	    info.version >> 8, info.version & 0xff, (unsigned long long)load,
+	    (unsigned long long)(info.kernel_size / 1024), info.init_size / 1024,
+	    (unsigned long long)(params.initrd_size / 1024), (unsigned long long)block);
 	pr_info("service-vm: command line '%s'", sos_cmdline);
 	return 0;
 }

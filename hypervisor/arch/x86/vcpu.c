@@ -70,8 +70,8 @@ static void vmcs_setup_host_state(void)
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_entry);
 }
 
-static void vmcs_set_segment(uint32_t sel_field, uint16_t selector, uint64_t base,
-			     uint32_t limit, uint32_t ar)
+static void vmcs_set_segment(uint32_t sel_field, uint16_t selector, uint64_t base, uint32_t limit,
+			     uint32_t ar)
 {
 	/* Selector, base, limit and access-rights fields are laid out in parallel. */
 	uint32_t index = (sel_field - VMCS_GUEST_ES_SEL) / 2;
@@ -135,15 +135,14 @@ static int vmcs_setup_controls(const struct vcpu *vcpu)
 				 &pin) ||
 	    !vmx_adjust_controls(c->procbased,
 				 PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
-					 PROC_ACTIVATE_SECONDARY,
+				     PROC_ACTIVATE_SECONDARY,
 				 0, &proc) ||
-	    !vmx_adjust_controls(c->procbased2,
-				 PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST,
-				 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES,
-				 &proc2) ||
+	    !vmx_adjust_controls(
+		c->procbased2, PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST,
+		PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES, &proc2) ||
 	    !vmx_adjust_controls(c->exit,
 				 EXIT_HOST_ADDRESS_SPACE_64 | EXIT_ACK_INTERRUPT | EXIT_SAVE_EFER |
-					 EXIT_LOAD_EFER,
+				     EXIT_LOAD_EFER,
 				 EXIT_SAVE_PAT | EXIT_LOAD_PAT, &exit) ||
 	    !vmx_adjust_controls(c->entry, ENTRY_LOAD_EFER, ENTRY_LOAD_PAT, &entry))
 		return -ENODEV;
@@ -229,11 +228,10 @@ void vcpu_dump(struct vcpu *vcpu)
 		       (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
 		       (unsigned long long)vmcs_read(VMCS_GUEST_RSP),
 		       (unsigned long long)vmcs_read(VMCS_GUEST_RFLAGS));
-	console_printf("CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx\n",
-		       (unsigned long long)vmcs_read(VMCS_CR0_SHADOW),
-		       (unsigned long long)vmcs_read(VMCS_GUEST_CR3),
-		       (unsigned long long)vmcs_read(VMCS_CR4_SHADOW),
-		       (unsigned long long)vmcs_read(VMCS_GUEST_EFER));
+	console_printf(
+	    "CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx\n",
+	    (unsigned long long)vcpu_visible_cr0(), (unsigned long long)vmcs_read(VMCS_GUEST_CR3),
+	    (unsigned long long)vcpu_visible_cr4(), (unsigned long long)vmcs_read(VMCS_GUEST_EFER));
 	console_printf("CS %04llx base %llx ar %llx; GPA %llx; linear %llx; instr len %llu\n",
 		       (unsigned long long)vmcs_read(VMCS_GUEST_CS_SEL),
 		       (unsigned long long)vmcs_read(VMCS_GUEST_CS_BASE),

@@ -37,10 +37,10 @@ struct guest_regs {
 };
 
 enum vcpu_state {
-	VCPU_INIT,	   /* created, not yet started */
-	VCPU_WAIT_SIPI,	   /* an AP of the guest waiting for its start-up IPI */
+	VCPU_INIT,	/* created, not yet started */
+	VCPU_WAIT_SIPI, /* an AP of the guest waiting for its start-up IPI */
 	VCPU_RUNNING,
-	VCPU_FAILED,	   /* stopped by a guest-caused error */
+	VCPU_FAILED, /* stopped by a guest-caused error */
 };
 
 struct vcpu {

@@ -70,20 +70,11 @@ static void handle_vmx_instruction(struct vcpu *vcpu)
 	vcpu_inject_exception(vcpu, 6, false, 0);
 }
 
-static void handle_ept_violation(struct vcpu *vcpu)
-{
-	char why[96];
-
-	format_buf(why, sizeof(why), "access to unmapped guest-physical address 0x%llx",
-		   (unsigned long long)vmcs_read(VMCS_GUEST_PHYS_ADDR));
-	vcpu_fail(vcpu, why);
-}
-
 static void handle_entry_failure(struct vcpu *vcpu)
 {
 	vcpu_fail(vcpu, vcpu->exit_reason == EXIT_REASON_ENTRY_GUEST_STATE
-				? "VM entry failed: invalid guest state"
-				: "VM entry failed while loading MSRs");
+			    ? "VM entry failed: invalid guest state"
+			    : "VM entry failed while loading MSRs");
 }
 
 static const struct exit_handler exit_table[EXIT_REASON_COUNT] = {
@@ -111,7 +102,7 @@ static const struct exit_handler exit_table[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_ENTRY_GUEST_STATE] = { "entry: bad guest state", handle_entry_failure },
 	[EXIT_REASON_ENTRY_MSR_LOAD] = { "entry: MSR load", handle_entry_failure },
 	[EXIT_REASON_PAUSE] = { "PAUSE", handle_pause },
-	[EXIT_REASON_EPT_VIOLATION] = { "EPT violation", handle_ept_violation },
+	[EXIT_REASON_EPT_VIOLATION] = { "EPT violation", vmexit_ept_violation },
 	[EXIT_REASON_XSETBV] = { "XSETBV", vmexit_xsetbv },
 };
 

@@ -21,6 +21,8 @@ uint64_t vcpu_cr0_host_owned(void);
 uint64_t vcpu_cr4_host_owned(void);
 uint64_t vcpu_guest_cr0_real(uint64_t guest_value);
 uint64_t vcpu_guest_cr4_real(uint64_t guest_value);
+uint64_t vcpu_visible_cr0(void);
+uint64_t vcpu_visible_cr4(void);
 void vmexit_cr_access(struct vcpu *vcpu);
 void vmexit_xsetbv(struct vcpu *vcpu);
 
@@ -31,6 +33,9 @@ void vmexit_wrmsr(struct vcpu *vcpu);
 
 /* CPUID (vmexit_cpuid.c). */
 void vmexit_cpuid(struct vcpu *vcpu);
+
+/* MMIO through EPT violations (vmexit_mmio.c). */
+void vmexit_ept_violation(struct vcpu *vcpu);
 
 /* Port I/O (vmexit_io.c). */
 void vm_io_bitmap_init(uint8_t *bitmap);

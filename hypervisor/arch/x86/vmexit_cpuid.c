@@ -5,18 +5,18 @@
 #include "arch/x86/vmexit.h"
 #include "core/vm.h"
 
-#define CPUID_HV_BASE	       0x40000000u
-#define CPUID_HV_FEATURES      0x40000001u
-#define CPUID_HV_TIMING	       0x40000010u
-#define ACRN_SIGNATURE	       0x4e524341u /* "ACRN" */
-#define ACRN_PRIVILEGED_VM     (1u << 0)
-#define CPUID1_ECX_MONITOR     (1u << 3)
-#define CPUID1_ECX_VMX	       (1u << 5)
-#define CPUID1_ECX_X2APIC      (1u << 21)
+#define CPUID_HV_BASE		0x40000000u
+#define CPUID_HV_FEATURES	0x40000001u
+#define CPUID_HV_TIMING		0x40000010u
+#define ACRN_SIGNATURE		0x4e524341u /* "ACRN" */
+#define ACRN_PRIVILEGED_VM	(1u << 0)
+#define CPUID1_ECX_MONITOR	(1u << 3)
+#define CPUID1_ECX_VMX		(1u << 5)
+#define CPUID1_ECX_X2APIC	(1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
-#define CPUID1_ECX_HYPERVISOR  (1u << 31)
-#define CPUID1_ECX_OSXSAVE     (1u << 27)
-#define CPUID1_EDX_APIC	       (1u << 9)
+#define CPUID1_ECX_HYPERVISOR	(1u << 31)
+#define CPUID1_ECX_OSXSAVE	(1u << 27)
+#define CPUID1_EDX_APIC		(1u << 9)
 
 static void cpuid_hypervisor_leaves(const struct vcpu *vcpu, uint32_t leaf, struct cpuid_regs *r)
 {
@@ -58,7 +58,7 @@ void vmexit_cpuid(struct vcpu *vcpu)
 			r.ecx |= CPUID1_ECX_HYPERVISOR;
 			/* OSXSAVE mirrors the guest's CR4, not the hypervisor's. */
 			r.ecx &= ~CPUID1_ECX_OSXSAVE;
-			if (vmcs_read(VMCS_CR4_SHADOW) & CR4_OSXSAVE)
+			if (vcpu_visible_cr4() & CR4_OSXSAVE)
 				r.ecx |= CPUID1_ECX_OSXSAVE;
 			r.edx &= ~CPUID1_EDX_APIC;
 			/* Initial APIC id = the vCPU id (the Service VM's vCPUs map 1:1). */

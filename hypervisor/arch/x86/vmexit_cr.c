@@ -9,12 +9,12 @@
 #include "arch/x86/vmexit.h"
 #include "arch/x86/vmx.h"
 
-#define CR0_NW	       (1ull << 29)
-#define CR0_CD	       (1ull << 30)
-#define EFER_LMA       (1ull << 10)
-#define XCR0_X87       1ull
-#define XCR0_SSE       2ull
-#define XCR0_AVX       4ull
+#define CR0_NW		   (1ull << 29)
+#define CR0_CD		   (1ull << 30)
+#define EFER_LMA	   (1ull << 10)
+#define XCR0_X87	   1ull
+#define XCR0_SSE	   2ull
+#define XCR0_AVX	   4ull
 #define CR_ACCESS_MOV_TO   0
 #define CR_ACCESS_MOV_FROM 1
 #define CR_ACCESS_CLTS	   2
@@ -41,6 +41,21 @@ uint64_t vcpu_guest_cr4_real(uint64_t guest_value)
 	return (guest_value | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1;
 }
 
+/* What the guest reads: its own bits where it owns them, the shadow where the host does. */
+uint64_t vcpu_visible_cr0(void)
+{
+	uint64_t mask = vmcs_read(VMCS_CR0_MASK);
+
+	return (vmcs_read(VMCS_GUEST_CR0) & ~mask) | (vmcs_read(VMCS_CR0_SHADOW) & mask);
+}
+
+uint64_t vcpu_visible_cr4(void)
+{
+	uint64_t mask = vmcs_read(VMCS_CR4_MASK);
+
+	return (vmcs_read(VMCS_GUEST_CR4) & ~mask) | (vmcs_read(VMCS_CR4_SHADOW) & mask);
+}
+
 static void inject_gp(struct vcpu *vcpu)
 {
 	vcpu_inject_exception(vcpu, 13, true, 0);
@@ -48,7 +63,7 @@ static void inject_gp(struct vcpu *vcpu)
 
 static void cr0_write(struct vcpu *vcpu, uint64_t value)
 {
-	uint64_t old = vmcs_read(VMCS_CR0_SHADOW);
+	uint64_t old = vcpu_visible_cr0();
 	uint64_t efer = vmcs_read(VMCS_GUEST_EFER);
 	uint64_t entry = vmcs_read(VMCS_ENTRY_CONTROLS);
 
@@ -98,11 +113,11 @@ void vmexit_cr_access(struct vcpu *vcpu)
 	} else if (type == CR_ACCESS_MOV_TO && cr == 4) {
 		cr4_write(vcpu, value);
 	} else if (type == CR_ACCESS_CLTS) {
-		cr0_write(vcpu, vmcs_read(VMCS_CR0_SHADOW) & ~CR0_TS);
+		cr0_write(vcpu, vcpu_visible_cr0() & ~CR0_TS);
 	} else if (type == CR_ACCESS_LMSW) {
 		/* LMSW loads CR0 bits 3:0 but can never clear PE. */
 		uint64_t msw = (q >> 16) & 0xf;
-		uint64_t cr0 = vmcs_read(VMCS_CR0_SHADOW);
+		uint64_t cr0 = vcpu_visible_cr0();
 
 		cr0_write(vcpu, (cr0 & ~0xeull) | (msw & 0xe) | ((cr0 | msw) & CR0_PE));
 	} else {
@@ -119,10 +134,10 @@ void vmexit_xsetbv(struct vcpu *vcpu)
 
 	cpuid_count(0xd, 0, &r);
 	supported = ((uint64_t)r.edx << 32) | r.eax;
-	/* The SDM's #GP conditions: only XCR0, x87 always on, AVX needs SSE, nothing unsupported. */
+	/* The SDM's #GP conditions: only XCR0, x87 always on, AVX needs SSE, nothing unsupported.
+	 */
 	if ((uint32_t)g[GUEST_RCX] != 0 || !(value & XCR0_X87) || (value & ~supported) ||
-	    ((value & XCR0_AVX) && !(value & XCR0_SSE)) ||
-	    !(vmcs_read(VMCS_CR4_SHADOW) & CR4_OSXSAVE)) {
+	    ((value & XCR0_AVX) && !(value & XCR0_SSE)) || !(vcpu_visible_cr4() & CR4_OSXSAVE)) {
 		inject_gp(vcpu);
 		return;
 	}

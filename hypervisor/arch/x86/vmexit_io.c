@@ -12,10 +12,10 @@
 #include "lib/string.h"
 #include "vdev/vuart.h"
 
-#define COM1_BASE 0x3f8
+#define COM1_BASE  0x3f8
 #define UART_PORTS 8
 
-#define IO_QUAL_SIZE(q)	  (((q) & 7) + 1)
+#define IO_QUAL_SIZE(q)	  (((q)&7) + 1)
 #define IO_QUAL_IN(q)	  (((q) >> 3) & 1)
 #define IO_QUAL_STRING(q) (((q) >> 4) & 1)
 #define IO_QUAL_PORT(q)	  ((uint16_t)((q) >> 16))

@@ -11,9 +11,9 @@
 #include "debug/log.h"
 #include "lib/string.h"
 
-#define MSR_APIC_BASE_BSP    (1ull << 8)
-#define MSR_APIC_BASE_ENABLE (1ull << 11)
-#define XAPIC_DEFAULT_BASE   0xfee00000ull
+#define MSR_APIC_BASE_BSP      (1ull << 8)
+#define MSR_APIC_BASE_ENABLE   (1ull << 11)
+#define XAPIC_DEFAULT_BASE     0xfee00000ull
 #define FEATURE_CONTROL_LOCKED 1ull
 /* Fast strings on; branch trace and PEBS reported unavailable. */
 #define MISC_ENABLE_VIRTUAL ((1ull << 0) | (1ull << 11) | (1ull << 12))
@@ -90,8 +90,7 @@ void vmexit_rdmsr(struct vcpu *vcpu)
 void vmexit_wrmsr(struct vcpu *vcpu)
 {
 	uint32_t msr = (uint32_t)vcpu->regs.gpr[GUEST_RCX];
-	uint64_t value =
-		(vcpu->regs.gpr[GUEST_RDX] << 32) | (uint32_t)vcpu->regs.gpr[GUEST_RAX];
+	uint64_t value = (vcpu->regs.gpr[GUEST_RDX] << 32) | (uint32_t)vcpu->regs.gpr[GUEST_RAX];
 
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
