@@ -27,7 +27,8 @@ else
 	(cd "$top" && tar --exclude=./build --exclude=./.git -cf - .) | tar -xf - -C "$src"
 fi
 echo "dpkg-buildpackage in $src (log: $out/build.log)"
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1; then
+# Debug symbols stay out of build/deb, which users install with apt install ./*.deb.
+if ! (cd "$src" && DEB_BUILD_OPTIONS="noautodbgsym ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1; then
 	tail -n 40 "$out/build.log" >&2
 	exit 1
 fi

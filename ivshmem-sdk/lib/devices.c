@@ -100,7 +100,7 @@ static bool child_named(const char *directory, const char *sub, const char *pref
 	return found;
 }
 
-static int open_driver_node(struct ivshmem_region *region, const char *node)
+static int open_driver_node(struct ivshmem_region *region, const char *node, uint32_t flags)
 {
 	struct ivshmem_sdk_info info = { .struct_size = sizeof(info) };
 	void *registers;
@@ -131,7 +131,9 @@ static int open_driver_node(struct ivshmem_region *region, const char *node)
 	info.pci_address[sizeof(info.pci_address) - 1] = '\0';
 	snprintf(region->address, sizeof(region->address), "%s", info.pci_address);
 	snprintf(region->device, sizeof(region->device), "%s", node);
-	for (uint32_t v = 0; v < region->vectors; v++) {
+	/* Only a handle that joins takes the doorbells: an observer (list, info) must not
+	 * take them away from the process that waits on them. */
+	for (uint32_t v = 0; v < region->vectors && !(flags & IVSHMEM_OPEN_NO_JOIN); v++) {
 		struct ivshmem_sdk_eventfd binding = { .vector = v };
 
 		region->vector_fds[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -219,7 +221,7 @@ int devices_open_pci(struct ivshmem_region *region, const char *bdf_in, uint32_t
 	if (strcmp(driver, "ivshmem_sdk") == 0 &&
 	    child_named(directory, IVSHMEM_SDK_CLASS, "ivshmem", child, sizeof(child))) {
 		snprintf(node, sizeof(node), "/dev/%s", child);
-		return open_driver_node(region, node);
+		return open_driver_node(region, node, flags);
 	}
 	if (strcmp(driver, "uio_pci_generic") == 0 &&
 	    child_named(directory, "uio", "uio", child, sizeof(child))) {
@@ -237,7 +239,7 @@ int devices_open_path(struct ivshmem_region *region, const char *path,
 	ssize_t length;
 
 	if (strncmp(path, "/dev/ivshmem", 12) == 0)
-		return open_driver_node(region, path);
+		return open_driver_node(region, path, options->flags);
 	if (strncmp(path, "/dev/uio", 8) == 0 ||
 	    (strncmp(path, "/sys/", 5) == 0 && strstr(path, "/resource2"))) {
 		/* Resolve to the PCI function behind the node. */
