@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds the Debian 12 test root for debian/tests/run: minbase plus what a Service VM
 # has before it installs this platform (Debian's kernel and its headers, GRUB for BIOS,
-# DKMS). GRUB's device probe is replaced by tests/grub-probe-stub before grub-common is
+# DKMS, libc6-dev to build against libivshmem). GRUB's device probe is replaced by tests/grub-probe-stub before grub-common is
 # unpacked, since the root is a directory and not a disk. Usage: make-root.sh DIR
 set -eu
 root=$1
@@ -11,7 +11,7 @@ sources=/etc/apt/sources.list.d/debian.sources
 [ -f "$sources" ] || sources=/etc/apt/sources.list
 rm -rf "$root.tmp"
 mmdebstrap --quiet --variant=minbase --mode=root \
-	--include=linux-image-amd64,linux-headers-amd64,grub-pc,dkms,initramfs-tools,ca-certificates \
+	--include=linux-image-amd64,linux-headers-amd64,grub-pc,dkms,initramfs-tools,ca-certificates,libc6-dev \
 	--essential-hook="chroot \"\$1\" dpkg-divert --quiet --local --rename --divert /usr/sbin/grub-probe.real --add /usr/sbin/grub-probe" \
 	--essential-hook="mkdir -p \"\$1/usr/sbin\" && cp $here/grub-probe-stub \"\$1/usr/sbin/grub-probe\"" \
 	--customize-hook="chroot \"\$1\" apt-get clean" \

@@ -171,11 +171,12 @@ IVSHMEM_EXPORT int ivshmem_peers_poll(struct ivshmem_region *region,
 				      struct ivshmem_peer_change *changes, size_t capacity)
 {
 	uint64_t now = ivshmem_now_ns();
-	uint64_t timeout_ns = (uint64_t)region->peer_timeout_ms * 1000000ull;
+	uint64_t timeout_ns;
 	int count = 0;
 
 	if (!region || (capacity && !changes))
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "peers_poll: null argument");
+	timeout_ns = (uint64_t)region->peer_timeout_ms * 1000000ull;
 	if (!region->header)
 		return ivshmem_fail(IVSHMEM_ERR_NOT_INITIALISED, "region has no layout");
 	if (region->mapping == IVSHMEM_MAPPING_SERVER)

@@ -299,11 +299,12 @@ IVSHMEM_EXPORT int ivshmem_ring_commit(struct ivshmem_ring *ring, size_t length)
 	return 0;
 }
 
+/* Called right after the index was published with a sequentially consistent exchange
+ * (one locked instruction, cheaper than a store plus a full fence): it pairs with the
+ * sleeper's fence between raising its flag and re-checking the index. */
 static void wake_peer(struct ivshmem_ring *ring, uint32_t *waiting_flag)
 {
-	/* Pairs with the sleeper's fence between raising its flag and re-checking. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(waiting_flag, __ATOMIC_RELAXED) && ring->peer_to_wake >= 0)
+	if (__atomic_load_n(waiting_flag, __ATOMIC_SEQ_CST) && ring->peer_to_wake >= 0)
 		ivshmem_doorbell_ring(ring->region, ring->peer_to_wake, ring->vector);
 }
 
@@ -315,7 +316,7 @@ IVSHMEM_EXPORT int ivshmem_ring_publish(struct ivshmem_ring *ring)
 		return error;
 	if (ring->reserve_head == ring->published_head)
 		return 0;
-	__atomic_store_n(&ring->control->head, ring->reserve_head, __ATOMIC_RELEASE);
+	__atomic_exchange_n(&ring->control->head, ring->reserve_head, __ATOMIC_SEQ_CST);
 	ring->published_head = ring->reserve_head;
 	wake_peer(ring, &ring->control->consumer_waiting);
 	return 0;
@@ -427,7 +428,7 @@ IVSHMEM_EXPORT int ivshmem_ring_release(struct ivshmem_ring *ring)
 		return error;
 	if (ring->read_cursor == ring->released_tail)
 		return 0;
-	__atomic_store_n(&ring->control->tail, ring->read_cursor, __ATOMIC_RELEASE);
+	__atomic_exchange_n(&ring->control->tail, ring->read_cursor, __ATOMIC_SEQ_CST);
 	ring->released_tail = ring->read_cursor;
 	wake_peer(ring, &ring->control->producer_waiting);
 	return 0;

@@ -70,18 +70,25 @@ struct layout_doorbells {
 	uint8_t reserved[LAYOUT_CACHE_LINE - IVSHMEM_MAX_VECTORS * 4];
 };
 
-/* A ring: the producer's line, the consumer's line, a constant line, then data. */
+/* A ring: the producer's line, the consumer's line, one line per sleep flag, a constant
+ * line, then data. The sleep flags have lines of their own because the other side reads
+ * them after every publish/release: next to head or tail they would move between the
+ * cores with every message; alone they stay shared and clean until someone sleeps. */
 struct layout_ring {
 	uint64_t head; /* bytes ever published */
-	uint32_t producer_waiting;
 	uint32_t reset_request;
+	uint32_t reserved0;
 	uint64_t producer_epoch;
 	uint8_t producer_pad[LAYOUT_CACHE_LINE - 24];
 	uint64_t tail; /* bytes ever released */
-	uint32_t consumer_waiting;
 	uint32_t reset_acknowledged;
+	uint32_t reserved1;
 	uint64_t consumer_epoch;
 	uint8_t consumer_pad[LAYOUT_CACHE_LINE - 24];
+	uint32_t producer_waiting;
+	uint8_t producer_waiting_pad[LAYOUT_CACHE_LINE - 4];
+	uint32_t consumer_waiting;
+	uint8_t consumer_waiting_pad[LAYOUT_CACHE_LINE - 4];
 	uint64_t capacity;
 	uint8_t constant_pad[LAYOUT_CACHE_LINE - 8];
 };
@@ -110,8 +117,12 @@ _Static_assert(sizeof(struct layout_peer_slot) == LAYOUT_CACHE_LINE, "one line p
 _Static_assert(sizeof(struct layout_channel) == LAYOUT_CACHE_LINE, "one line per channel");
 _Static_assert(sizeof(struct layout_doorbells) == LAYOUT_CACHE_LINE, "one line per peer");
 _Static_assert(offsetof(struct layout_ring, tail) == LAYOUT_CACHE_LINE, "tail on its own line");
-_Static_assert(offsetof(struct layout_ring, capacity) == 2 * LAYOUT_CACHE_LINE, "constant line");
-_Static_assert(sizeof(struct layout_ring) == 3 * LAYOUT_CACHE_LINE, "ring control size");
+_Static_assert(offsetof(struct layout_ring, producer_waiting) == 2 * LAYOUT_CACHE_LINE,
+	       "producer's sleep flag on its own line");
+_Static_assert(offsetof(struct layout_ring, consumer_waiting) == 3 * LAYOUT_CACHE_LINE,
+	       "consumer's sleep flag on its own line");
+_Static_assert(offsetof(struct layout_ring, capacity) == 4 * LAYOUT_CACHE_LINE, "constant line");
+_Static_assert(sizeof(struct layout_ring) == 5 * LAYOUT_CACHE_LINE, "ring control size");
 _Static_assert(sizeof(struct layout_mailbox) == LAYOUT_CACHE_LINE, "mailbox control size");
 _Static_assert(LAYOUT_PEER_TABLE + IVSHMEM_MAX_PEERS * sizeof(struct layout_peer_slot) <=
 		   LAYOUT_CHANNEL_DIR,

@@ -46,6 +46,24 @@ static void test_null_arguments(void **state)
 			 IVSHMEM_ERR_INVALID_ARGUMENT);
 	assert_int_equal(ivshmem_mailbox_write(NULL, "x", 1), IVSHMEM_ERR_INVALID_ARGUMENT);
 	assert_int_equal(ivshmem_peers_poll(region, NULL, 4), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_peers_poll(NULL, NULL, 0), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_peer_get_info(region, 99, NULL), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_doorbell_fd(NULL, 0), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_doorbell_ring(NULL, 0, 0), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_doorbell_acknowledge(region, 0), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_region_init_layout(NULL, "x", 0), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_ring_peek(NULL, NULL, NULL), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_ring_release(NULL), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_ring_reserve(NULL, 1, NULL), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_ring_commit(NULL, 1), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_ring_publish(NULL), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_ring_reset(NULL), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_mailbox_read(NULL, NULL, 0, NULL, NULL),
+			 IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_rings_wait_any(NULL, 1, 0), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_list(NULL, 3), IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_null(ivshmem_region_memory(NULL, NULL));
+	assert_int_equal(ivshmem_ring_position(NULL), 0);
 	assert_int_equal(ivshmem_doorbell_wait(NULL, 0, 0), IVSHMEM_ERR_INVALID_ARGUMENT);
 	assert_int_equal(ivshmem_heartbeat(NULL), IVSHMEM_ERR_INVALID_ARGUMENT);
 	assert_int_equal(ivshmem_channel_list(NULL, NULL, 0), IVSHMEM_ERR_INVALID_ARGUMENT);
