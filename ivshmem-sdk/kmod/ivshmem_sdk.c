@@ -116,8 +116,12 @@ static int ivshmem_sdk_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (offset == IVSHMEM_SDK_MMAP_REGISTERS) {
 		resource_size_t start = pci_resource_start(device->pdev, ACRN_IVSHMEM_REGISTER_BAR);
+		resource_size_t bytes = pci_resource_len(device->pdev, ACRN_IVSHMEM_REGISTER_BAR);
 
-		if (length != PAGE_SIZE)
+		/* A page holding less than a whole BAR0 could expose a neighbour's registers:
+		 * QEMU's 256-byte BAR0 goes through the doorbell ioctl instead (ACRN's
+		 * configuration reserves 4 KiB, which maps). */
+		if (length != PAGE_SIZE || !PAGE_ALIGNED(start) || bytes < PAGE_SIZE)
 			return -EINVAL;
 		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 		return io_remap_pfn_range(vma, vma->vm_start, start >> PAGE_SHIFT, PAGE_SIZE,
