@@ -90,8 +90,11 @@ static int consume(struct stream *stream)
 				return error;
 			continue;
 		}
-		if (error)
+		if (error) {
+			fprintf(stderr, "consumer at message %u: %s\n", next,
+				ivshmem_last_error_message());
 			return error;
+		}
 		fill(expected, next);
 		if (length != length_of(next) || memcmp(message, expected, length) != 0) {
 			fprintf(stderr, "message %u differs\n", next);
