@@ -69,8 +69,9 @@ else
         step recv sh -c "$iv recv $R b2a --timeout 60000 | grep -qx hello-from-b"
         dd if=/dev/urandom of=/tmp/file bs=1024 count=2048 2>/dev/null
         step filexfer ivshmem-filexfer send $R 0 1 /tmp/file
+        step telemetry ivshmem-telemetry publish $R 0 40 50
         sleep 3
-        step ring $iv ring $R 1 1
+        step ring $iv ring $R 1 0
         # Stay connected until B is done, so the host peer gets id 2.
         step fin sh -c "$iv recv $R fin --timeout 120000 | grep -qx fin"
     else
@@ -81,7 +82,8 @@ else
         echo "IVTEST b.blocked_seconds $(( $(date +%s) - t0 ))"
         step send $iv send $R b2a hello-from-b --to 0
         step filexfer sh -c "ivshmem-filexfer recv $R 1 0 /tmp/file | grep -q 'received 2097152 bytes, checksum .* ok'"
-        step doorbell $iv wait $R 1 --timeout 60000
+        step telemetry sh -c "ivshmem-telemetry subscribe $R 1 0 10 | grep -q 'received 10 updates'"
+        step doorbell $iv wait $R 0 --timeout 60000
         echo "IVTEST b.waiting_host ok"
         step host_recv sh -c "$iv recv $R h2b --timeout 60000 | grep -qx hello-from-host"
         step host_send $iv send $R b2h hello-to-host --to 2
@@ -166,7 +168,7 @@ def main():
                     "--add", os.path.join(args.build, "kmod", "ivshmem_sdk.ko") +
                     ":/lib/modules/ivshmem_sdk.ko", "--module", "uio.ko",
                     "--module", "uio_pci_generic.ko"] +
-                   [arg for name in ("ivshmem-pingpong", "ivshmem-filexfer")
+                   [arg for name in ("ivshmem-pingpong", "ivshmem-filexfer", "ivshmem-telemetry")
                     for arg in ("--add", "%s:/bin/%s" % (os.path.join(args.samples, name), name))],
                    check=True)
     host_tool = os.path.join(args.build, "bin", "ivshmem")
@@ -257,12 +259,14 @@ def main():
         verdicts(vms[0], "a", {"driver": "binds ivshmem_sdk: peer 0, 2 MSI-X vectors",
                                "send": "sends to B", "recv": "receives B's reply",
                                "ring": "rings B's doorbell",
-                               "filexfer": "sends a 2 MiB file with the file-transfer sample"},
+                               "filexfer": "sends a 2 MiB file with the file-transfer sample",
+                               "telemetry": "publishes telemetry (mailbox + doorbell vector 1)"},
                  "e2e ivshmem-doorbell", results)
         verdicts(vms[1], "b", {"driver": "binds ivshmem_sdk: peer 1, 2 MSI-X vectors",
                                "woken": "blocked reader is woken by A's message doorbell",
                                "send": "answers A", "doorbell": "wakes on A's bare doorbell",
                                "filexfer": "receives A's file, checksum verified",
+                               "telemetry": "subscriber sleeps on vector 1 and gets 10 samples",
                                "host_recv": "receives from the host peer (eventfd -> MSI-X)",
                                "host_send": "sends to the host peer"},
                  "e2e ivshmem-doorbell", results)

@@ -60,6 +60,13 @@ check "ping round trips with a histogram" bash -c "
 	'$IV' --peer 4 ping $tag --to 5 --count 200 > '$work/ping'; wait \$s &&
 	grep -q 'round trip: p50' '$work/ping' && grep -q ' ns .. ' '$work/ping'"
 
+check "bench --quick prints every figure with its baseline as JSON" bash -c "
+	'$IV' --json bench --quick | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert len(rows) >= 10, rows
+assert all(r[\"baseline_value\"] > 0 and r[\"value\"] > 0 for r in rows), rows'"
+
 expect_error "unknown region name" "no region named 'nope_$$'" "$IV" info "nope_$$"
 head -c 4096 /dev/zero >/dev/shm/"$tag-small"
 expect_error "region too small" "region too small: .*4096 bytes" "$IV" info /dev/shm/"$tag-small"
