@@ -36,10 +36,15 @@
 #define LAYOUT_NAME_OFFSET 32
 #define LAYOUT_NAME_BYTES  32
 
+struct vector_cookie {
+	struct ivshmem_sdk_device *device;
+	unsigned int vector;
+};
+
 struct ivshmem_sdk_device {
 	struct pci_dev *pdev;
 	struct cdev cdev;
-	struct device *node;
+	struct device node; /* its release frees this structure: see ivshmem_sdk_free */
 	int minor;
 	void __iomem *registers;
 	resource_size_t memory_start;
@@ -48,13 +53,9 @@ struct ivshmem_sdk_device {
 	spinlock_t eventfd_lock; /* eventfds[] against the interrupt handler */
 	struct eventfd_ctx *eventfds[IVSHMEM_SDK_MAX_VECTORS];
 	struct file *eventfd_owner[IVSHMEM_SDK_MAX_VECTORS];
-	struct mutex lock; /* binding changes and removal */
-	bool removed;
-};
-
-struct vector_cookie {
-	struct ivshmem_sdk_device *device;
-	unsigned int vector;
+	struct mutex lock; /* file operations against removal */
+	bool removed;	   /* the PCI function is gone: files answer -ENODEV */
+	struct vector_cookie *cookies[IVSHMEM_SDK_MAX_VECTORS];
 };
 
 static dev_t first_devt;
@@ -79,6 +80,14 @@ static int ivshmem_sdk_open(struct inode *inode, struct file *file)
 	struct ivshmem_sdk_device *device =
 	    container_of(inode->i_cdev, struct ivshmem_sdk_device, cdev);
 
+	mutex_lock(&device->lock);
+	if (device->removed) {
+		mutex_unlock(&device->lock);
+		return -ENODEV;
+	}
+	/* Open files keep the structure (not the PCI function) alive past removal. */
+	get_device(&device->node);
+	mutex_unlock(&device->lock);
 	file->private_data = device;
 	return 0;
 }
@@ -105,12 +114,12 @@ static int ivshmem_sdk_release(struct inode *inode, struct file *file)
 			eventfd_ctx_put(old);
 	}
 	mutex_unlock(&device->lock);
+	put_device(&device->node);
 	return 0;
 }
 
-static int ivshmem_sdk_mmap(struct file *file, struct vm_area_struct *vma)
+static int ivshmem_sdk_mmap_locked(struct ivshmem_sdk_device *device, struct vm_area_struct *vma)
 {
-	struct ivshmem_sdk_device *device = file->private_data;
 	unsigned long length = vma->vm_end - vma->vm_start;
 	u64 offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
 
@@ -134,6 +143,18 @@ static int ivshmem_sdk_mmap(struct file *file, struct vm_area_struct *vma)
 			       length, vma->vm_page_prot);
 }
 
+static int ivshmem_sdk_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct ivshmem_sdk_device *device = file->private_data;
+	int error = -ENODEV;
+
+	mutex_lock(&device->lock);
+	if (!device->removed)
+		error = ivshmem_sdk_mmap_locked(device, vma);
+	mutex_unlock(&device->lock);
+	return error;
+}
+
 static long set_eventfd(struct ivshmem_sdk_device *device, struct file *file,
 			struct ivshmem_sdk_eventfd __user *argument)
 {
@@ -151,6 +172,12 @@ static long set_eventfd(struct ivshmem_sdk_device *device, struct file *file,
 			return PTR_ERR(ctx);
 	}
 	mutex_lock(&device->lock);
+	if (device->removed) {
+		mutex_unlock(&device->lock);
+		if (ctx)
+			eventfd_ctx_put(ctx);
+		return -ENODEV;
+	}
 	spin_lock_irqsave(&device->eventfd_lock, flags);
 	old = device->eventfds[binding.vector];
 	device->eventfds[binding.vector] = ctx;
@@ -162,11 +189,9 @@ static long set_eventfd(struct ivshmem_sdk_device *device, struct file *file,
 	return 0;
 }
 
-static long ivshmem_sdk_ioctl(struct file *file, unsigned int command, unsigned long argument)
+static long ivshmem_sdk_ioctl_locked(struct ivshmem_sdk_device *device, unsigned int command,
+				     void __user *user)
 {
-	struct ivshmem_sdk_device *device = file->private_data;
-	void __user *user = (void __user *)argument;
-
 	switch (command) {
 	case IVSHMEM_SDK_GET_INFO: {
 		struct ivshmem_sdk_info info;
@@ -180,8 +205,6 @@ static long ivshmem_sdk_ioctl(struct file *file, unsigned int command, unsigned 
 		strscpy(info.pci_address, pci_name(device->pdev), sizeof(info.pci_address));
 		return copy_to_user(user, &info, sizeof(info)) ? -EFAULT : 0;
 	}
-	case IVSHMEM_SDK_SET_EVENTFD:
-		return set_eventfd(device, file, user);
 	case IVSHMEM_SDK_RING_DOORBELL: {
 		__u32 value;
 
@@ -192,6 +215,22 @@ static long ivshmem_sdk_ioctl(struct file *file, unsigned int command, unsigned 
 	}
 	}
 	return -ENOTTY;
+}
+
+static long ivshmem_sdk_ioctl(struct file *file, unsigned int command, unsigned long argument)
+{
+	struct ivshmem_sdk_device *device = file->private_data;
+	void __user *user = (void __user *)argument;
+	long result = -ENODEV;
+
+	if (command == IVSHMEM_SDK_SET_EVENTFD)
+		return set_eventfd(device, file, user);
+	/* The registers and the PCI function exist only until removal. */
+	mutex_lock(&device->lock);
+	if (!device->removed)
+		result = ivshmem_sdk_ioctl_locked(device, command, user);
+	mutex_unlock(&device->lock);
+	return result;
 }
 
 static const struct file_operations ivshmem_sdk_fops = {
@@ -282,6 +321,7 @@ static int setup_vectors(struct ivshmem_sdk_device *device)
 			return -ENOMEM;
 		cookie->device = device;
 		cookie->vector = v;
+		device->cookies[v] = cookie;
 		error = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, v), ivshmem_sdk_interrupt,
 					 0, DRIVER_NAME, cookie);
 		if (error)
@@ -291,12 +331,32 @@ static int setup_vectors(struct ivshmem_sdk_device *device)
 	return 0;
 }
 
+/* Interrupts are released here, not by devres after remove: the handler uses the device
+ * structure, which may be freed as soon as remove drops its reference. */
+static void free_vector_irqs(struct ivshmem_sdk_device *device)
+{
+	unsigned int v;
+
+	for (v = 0; v < device->vectors; v++)
+		devm_free_irq(&device->pdev->dev, pci_irq_vector(device->pdev, v),
+			      device->cookies[v]);
+	device->vectors = 0;
+}
+
+static void ivshmem_sdk_free(struct device *node)
+{
+	struct ivshmem_sdk_device *device = container_of(node, struct ivshmem_sdk_device, node);
+
+	ida_free(&minor_ida, device->minor);
+	kfree(device);
+}
+
 static int ivshmem_sdk_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct ivshmem_sdk_device *device;
 	int error;
 
-	device = devm_kzalloc(&pdev->dev, sizeof(*device), GFP_KERNEL);
+	device = kzalloc(sizeof(*device), GFP_KERNEL);
 	if (!device)
 		return -ENOMEM;
 	device->pdev = pdev;
@@ -304,16 +364,17 @@ static int ivshmem_sdk_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	mutex_init(&device->lock);
 	error = pcim_enable_device(pdev);
 	if (error)
-		return error;
+		goto err_free;
 	error = pcim_iomap_regions(pdev, BIT(ACRN_IVSHMEM_REGISTER_BAR), DRIVER_NAME);
 	if (error)
-		return error;
+		goto err_free;
 	device->registers = pcim_iomap_table(pdev)[ACRN_IVSHMEM_REGISTER_BAR];
 	device->memory_start = pci_resource_start(pdev, ACRN_IVSHMEM_MEMORY_BAR);
 	device->memory_bytes = pci_resource_len(pdev, ACRN_IVSHMEM_MEMORY_BAR);
 	if (!device->memory_bytes) {
 		dev_err(&pdev->dev, "BAR2 (shared memory) is missing\n");
-		return -ENODEV;
+		error = -ENODEV;
+		goto err_free;
 	}
 	pci_set_master(pdev);
 	error = setup_vectors(device);
@@ -326,43 +387,46 @@ static int ivshmem_sdk_probe(struct pci_dev *pdev, const struct pci_device_id *i
 		error = device->minor;
 		goto err_vectors;
 	}
+	device_initialize(&device->node);
+	device->node.class = ivshmem_class;
+	device->node.parent = &pdev->dev;
+	device->node.devt = first_devt + device->minor;
+	device->node.groups = ivshmem_sdk_groups;
+	device->node.release = ivshmem_sdk_free;
+	dev_set_drvdata(&device->node, device);
+	error = dev_set_name(&device->node, "ivshmem%d", device->minor);
 	cdev_init(&device->cdev, &ivshmem_sdk_fops);
 	device->cdev.owner = THIS_MODULE;
-	error = cdev_add(&device->cdev, first_devt + device->minor, 1);
-	if (error)
-		goto err_minor;
-	device->node =
-	    device_create_with_groups(ivshmem_class, &pdev->dev, first_devt + device->minor, device,
-				      ivshmem_sdk_groups, "ivshmem%d", device->minor);
-	if (IS_ERR(device->node)) {
-		error = PTR_ERR(device->node);
-		goto err_cdev;
+	if (!error)
+		error = cdev_device_add(&device->cdev, &device->node);
+	if (error) {
+		free_vector_irqs(device);
+		put_device(&device->node); /* frees the minor and the structure */
+		return error;
 	}
 	pci_set_drvdata(pdev, device);
 	dev_info(&pdev->dev, "ivshmem%d: %llu bytes of shared memory, %u doorbell vector(s)\n",
 		 device->minor, (unsigned long long)device->memory_bytes, device->vectors);
 	return 0;
 
-err_cdev:
-	cdev_del(&device->cdev);
-err_minor:
-	ida_free(&minor_ida, device->minor);
 err_vectors:
-	/* Interrupts and vectors are device-managed: released when probe fails. */
+	free_vector_irqs(device);
+err_free:
+	kfree(device);
 	return error;
 }
 
 static void ivshmem_sdk_remove(struct pci_dev *pdev)
 {
 	struct ivshmem_sdk_device *device = pci_get_drvdata(pdev);
+	unsigned long flags;
 	unsigned int v;
 
-	unsigned long flags;
-
-	device_destroy(ivshmem_class, first_devt + device->minor);
-	cdev_del(&device->cdev);
-	ida_free(&minor_ida, device->minor);
-	/* Interrupts are freed by devres after this returns: unbind first, then put. */
+	mutex_lock(&device->lock);
+	device->removed = true;
+	mutex_unlock(&device->lock);
+	cdev_device_del(&device->cdev, &device->node);
+	free_vector_irqs(device);
 	for (v = 0; v < IVSHMEM_SDK_MAX_VECTORS; v++) {
 		struct eventfd_ctx *old;
 
@@ -374,6 +438,7 @@ static void ivshmem_sdk_remove(struct pci_dev *pdev)
 		if (old)
 			eventfd_ctx_put(old);
 	}
+	put_device(&device->node); /* open files may still hold it */
 }
 
 static const struct pci_device_id ivshmem_sdk_ids[] = {

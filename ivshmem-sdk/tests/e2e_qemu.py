@@ -74,6 +74,15 @@ else
         step ring $iv ring $R 1 0
         # Stay connected until B is done, so the host peer gets id 2.
         step fin sh -c "$iv recv $R fin --timeout 120000 | grep -qx fin"
+        # Unbind while a process holds the device open: it must fail cleanly, no oops.
+        bdf=$(ls /sys/bus/pci/drivers/ivshmem_sdk | grep '^0000:')
+        $iv wait $R 1 --timeout 3000 > /dev/null 2>&1 &
+        holder=$!
+        sleep 1
+        echo "$bdf" > /sys/bus/pci/drivers/ivshmem_sdk/unbind
+        wait $holder
+        step unbind sh -c "[ ! -e /dev/ivshmem0 ] && ! dmesg | grep -qiE 'BUG:|Oops|WARNING:|refcount'"
+        step rebind sh -c "echo $bdf > /sys/bus/pci/drivers/ivshmem_sdk/bind && $iv list | grep -qE 'doorbellregion +0 +2 +driver'"
     else
         step driver sh -c "$iv list | grep -E 'doorbellregion +1 +2 +driver'"
         echo "IVTEST b.blocking ok"
@@ -260,6 +269,8 @@ def main():
                                "send": "sends to B", "recv": "receives B's reply",
                                "ring": "rings B's doorbell",
                                "filexfer": "sends a 2 MiB file with the file-transfer sample",
+                               "unbind": "driver unbinds while a process holds it open, no oops",
+                               "rebind": "driver binds again and the region is back",
                                "telemetry": "publishes telemetry (mailbox + doorbell vector 1)"},
                  "e2e ivshmem-doorbell", results)
         verdicts(vms[1], "b", {"driver": "binds ivshmem_sdk: peer 1, 2 MSI-X vectors",
