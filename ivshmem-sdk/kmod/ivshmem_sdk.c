@@ -41,6 +41,13 @@ struct vector_cookie {
 	unsigned int vector;
 };
 
+/* Each open file binds its own eventfds, so several processes can wait on one device. */
+struct ivshmem_sdk_open_file {
+	struct ivshmem_sdk_device *device;
+	struct list_head link;
+	struct eventfd_ctx *eventfds[IVSHMEM_SDK_MAX_VECTORS];
+};
+
 struct ivshmem_sdk_device {
 	struct pci_dev *pdev;
 	struct cdev cdev;
@@ -50,9 +57,8 @@ struct ivshmem_sdk_device {
 	resource_size_t memory_start;
 	resource_size_t memory_bytes;
 	unsigned int vectors;
-	spinlock_t eventfd_lock; /* eventfds[] against the interrupt handler */
-	struct eventfd_ctx *eventfds[IVSHMEM_SDK_MAX_VECTORS];
-	struct file *eventfd_owner[IVSHMEM_SDK_MAX_VECTORS];
+	spinlock_t eventfd_lock; /* the open files' eventfds against the interrupt handler */
+	struct list_head open_files;
 	struct mutex lock; /* file operations against removal */
 	bool removed;	   /* the PCI function is gone: files answer -ENODEV */
 	struct vector_cookie *cookies[IVSHMEM_SDK_MAX_VECTORS];
@@ -66,11 +72,13 @@ static irqreturn_t ivshmem_sdk_interrupt(int irq, void *data)
 {
 	struct vector_cookie *cookie = data;
 	struct ivshmem_sdk_device *device = cookie->device;
+	struct ivshmem_sdk_open_file *open_file;
 	unsigned long flags;
 
 	spin_lock_irqsave(&device->eventfd_lock, flags);
-	if (device->eventfds[cookie->vector])
-		ivshmem_sdk_eventfd_signal(device->eventfds[cookie->vector]);
+	list_for_each_entry(open_file, &device->open_files,
+			    link) if (open_file->eventfds[cookie->vector])
+	    ivshmem_sdk_eventfd_signal(open_file->eventfds[cookie->vector]);
 	spin_unlock_irqrestore(&device->eventfd_lock, flags);
 	return IRQ_HANDLED;
 }
@@ -79,41 +87,43 @@ static int ivshmem_sdk_open(struct inode *inode, struct file *file)
 {
 	struct ivshmem_sdk_device *device =
 	    container_of(inode->i_cdev, struct ivshmem_sdk_device, cdev);
+	struct ivshmem_sdk_open_file *open_file = kzalloc(sizeof(*open_file), GFP_KERNEL);
+	unsigned long flags;
 
+	if (!open_file)
+		return -ENOMEM;
 	mutex_lock(&device->lock);
 	if (device->removed) {
 		mutex_unlock(&device->lock);
+		kfree(open_file);
 		return -ENODEV;
 	}
 	/* Open files keep the structure (not the PCI function) alive past removal. */
 	get_device(&device->node);
+	open_file->device = device;
+	spin_lock_irqsave(&device->eventfd_lock, flags);
+	list_add(&open_file->link, &device->open_files);
+	spin_unlock_irqrestore(&device->eventfd_lock, flags);
 	mutex_unlock(&device->lock);
-	file->private_data = device;
+	file->private_data = open_file;
 	return 0;
 }
 
 /* Detaches what this file bound, so a crashed process leaves nothing behind. */
 static int ivshmem_sdk_release(struct inode *inode, struct file *file)
 {
-	struct ivshmem_sdk_device *device = file->private_data;
+	struct ivshmem_sdk_open_file *open_file = file->private_data;
+	struct ivshmem_sdk_device *device = open_file->device;
 	unsigned long flags;
 	unsigned int v;
 
-	mutex_lock(&device->lock);
-	for (v = 0; v < IVSHMEM_SDK_MAX_VECTORS; v++) {
-		struct eventfd_ctx *old = NULL;
-
-		spin_lock_irqsave(&device->eventfd_lock, flags);
-		if (device->eventfd_owner[v] == file) {
-			old = device->eventfds[v];
-			device->eventfds[v] = NULL;
-			device->eventfd_owner[v] = NULL;
-		}
-		spin_unlock_irqrestore(&device->eventfd_lock, flags);
-		if (old)
-			eventfd_ctx_put(old);
-	}
-	mutex_unlock(&device->lock);
+	spin_lock_irqsave(&device->eventfd_lock, flags);
+	list_del(&open_file->link);
+	spin_unlock_irqrestore(&device->eventfd_lock, flags);
+	for (v = 0; v < IVSHMEM_SDK_MAX_VECTORS; v++)
+		if (open_file->eventfds[v])
+			eventfd_ctx_put(open_file->eventfds[v]);
+	kfree(open_file);
 	put_device(&device->node);
 	return 0;
 }
@@ -145,7 +155,8 @@ static int ivshmem_sdk_mmap_locked(struct ivshmem_sdk_device *device, struct vm_
 
 static int ivshmem_sdk_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct ivshmem_sdk_device *device = file->private_data;
+	struct ivshmem_sdk_device *device =
+	    ((struct ivshmem_sdk_open_file *)file->private_data)->device;
 	int error = -ENODEV;
 
 	mutex_lock(&device->lock);
@@ -155,9 +166,10 @@ static int ivshmem_sdk_mmap(struct file *file, struct vm_area_struct *vma)
 	return error;
 }
 
-static long set_eventfd(struct ivshmem_sdk_device *device, struct file *file,
+static long set_eventfd(struct ivshmem_sdk_open_file *open_file,
 			struct ivshmem_sdk_eventfd __user *argument)
 {
+	struct ivshmem_sdk_device *device = open_file->device;
 	struct ivshmem_sdk_eventfd binding;
 	struct eventfd_ctx *ctx = NULL, *old;
 	unsigned long flags;
@@ -179,9 +191,8 @@ static long set_eventfd(struct ivshmem_sdk_device *device, struct file *file,
 		return -ENODEV;
 	}
 	spin_lock_irqsave(&device->eventfd_lock, flags);
-	old = device->eventfds[binding.vector];
-	device->eventfds[binding.vector] = ctx;
-	device->eventfd_owner[binding.vector] = ctx ? file : NULL;
+	old = open_file->eventfds[binding.vector];
+	open_file->eventfds[binding.vector] = ctx;
 	spin_unlock_irqrestore(&device->eventfd_lock, flags);
 	mutex_unlock(&device->lock);
 	if (old)
@@ -219,12 +230,13 @@ static long ivshmem_sdk_ioctl_locked(struct ivshmem_sdk_device *device, unsigned
 
 static long ivshmem_sdk_ioctl(struct file *file, unsigned int command, unsigned long argument)
 {
-	struct ivshmem_sdk_device *device = file->private_data;
+	struct ivshmem_sdk_open_file *open_file = file->private_data;
+	struct ivshmem_sdk_device *device = open_file->device;
 	void __user *user = (void __user *)argument;
 	long result = -ENODEV;
 
 	if (command == IVSHMEM_SDK_SET_EVENTFD)
-		return set_eventfd(device, file, user);
+		return set_eventfd(open_file, user);
 	/* The registers and the PCI function exist only until removal. */
 	mutex_lock(&device->lock);
 	if (!device->removed)
@@ -361,6 +373,7 @@ static int ivshmem_sdk_probe(struct pci_dev *pdev, const struct pci_device_id *i
 		return -ENOMEM;
 	device->pdev = pdev;
 	spin_lock_init(&device->eventfd_lock);
+	INIT_LIST_HEAD(&device->open_files);
 	mutex_init(&device->lock);
 	error = pcim_enable_device(pdev);
 	if (error)
@@ -419,25 +432,13 @@ err_free:
 static void ivshmem_sdk_remove(struct pci_dev *pdev)
 {
 	struct ivshmem_sdk_device *device = pci_get_drvdata(pdev);
-	unsigned long flags;
-	unsigned int v;
 
 	mutex_lock(&device->lock);
 	device->removed = true;
 	mutex_unlock(&device->lock);
 	cdev_device_del(&device->cdev, &device->node);
+	/* After this no interrupt signals anything; open files put their eventfds. */
 	free_vector_irqs(device);
-	for (v = 0; v < IVSHMEM_SDK_MAX_VECTORS; v++) {
-		struct eventfd_ctx *old;
-
-		spin_lock_irqsave(&device->eventfd_lock, flags);
-		old = device->eventfds[v];
-		device->eventfds[v] = NULL;
-		device->eventfd_owner[v] = NULL;
-		spin_unlock_irqrestore(&device->eventfd_lock, flags);
-		if (old)
-			eventfd_ctx_put(old);
-	}
 	put_device(&device->node); /* open files may still hold it */
 }
 
