@@ -55,6 +55,22 @@ static inline void relax(void)
 	__builtin_ia32_pause();
 }
 
+/* A side that dies would leave the other spinning for ever: end the benchmark instead. */
+static void on_child_exit(int signal_number)
+{
+	siginfo_t info = { 0 };
+	static const char message[] = "ivshmem bench: the other side died; giving up\n";
+
+	(void)signal_number;
+	if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid &&
+	    (info.si_code != CLD_EXITED || info.si_status != 0)) {
+		if (write(STDERR_FILENO, message, sizeof(message) - 1) < 0) {
+			/* nothing more to do: we are leaving anyway */
+		}
+		_exit(1);
+	}
+}
+
 /* Runs child_main in a second process on CPU 1 while the caller runs on CPU 0. */
 static pid_t start_child(struct bench *bench, void (*child_main)(struct bench *))
 {
@@ -493,6 +509,7 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 		fprintf(stderr, "usage: ivshmem bench [--quick]\n");
 		return 2;
 	}
+	signal(SIGCHLD, on_child_exit);
 	bench.flags = mmap(NULL, sizeof(*bench.flags), PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	snprintf(bench.path, sizeof(bench.path), "/dev/shm/ivshmem-bench-%d", (int)getpid());
