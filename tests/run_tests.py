@@ -79,14 +79,40 @@ def tier_unit(res, build):
             res.record("unit: %s exited cleanly" % name[5:], False, r.stdout[-3000:])
 
 
+def service_vm_modules(build):
+    """Debian's kernel (cached outside the tree) and the test initramfs, as hvrun.py modules."""
+    guest = os.path.join(ROOT, "tests", "e2e", "guest.py")
+    r = run([sys.executable, guest, "kernel"])
+    if r.returncode != 0:
+        raise RuntimeError("cannot get Debian's kernel:\n" + r.stdout)
+    vmlinuz = r.stdout.split()[1]
+    initrd = os.path.join(build, "e2e", "service-vm-initrd.cpio.gz")
+    os.makedirs(os.path.dirname(initrd), exist_ok=True)
+    r = run([sys.executable, guest, "initramfs", "-o", initrd, "--init",
+             os.path.join(ROOT, "tests", "e2e", "initramfs", "service-vm-init")])
+    if r.returncode != 0:
+        raise RuntimeError("cannot build the initramfs:\n" + r.stdout)
+    return ["--module", "%s=Linux_bzImage %s" % (vmlinuz, scenarios.SERVICE_VM_KERNEL_ARGS),
+            "--module", "%s=Linux_initrd" % initrd]
+
+
 def tier_machine(res, build, only):
     image = os.path.join(build, "hypervisor", "acrn.bin")
+    sos_modules = None
     for sc in scenarios.SCENARIOS:
         if only and not re.search(only, sc["name"]):
             continue
         out = os.path.join(build, "e2e", sc["name"])
+        extra = []
+        if sc.get("service_vm"):
+            try:
+                sos_modules = sos_modules or service_vm_modules(build)
+            except RuntimeError as e:
+                res.record("machine: %s" % sc["name"], False, str(e))
+                continue
+            extra = sos_modules
         cmd = [sys.executable, os.path.join(ROOT, "tests", "e2e", "hvrun.py"), "--quiet",
-               "--hv", image, "--out", out] + sc["args"]
+               "--hv", image, "--out", out] + sc["args"] + extra
         t0 = time.monotonic()
         r = run(cmd)
         last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""

@@ -21,6 +21,10 @@ def boot_to_vmx_root(cpus, model="corei7_skylake_x"):
     }
 
 
+# Scenarios with "service_vm": True get Debian's kernel (Linux_bzImage) and the test
+# initramfs (Linux_initrd) as modules; run_tests.py prepares and caches them.
+SERVICE_VM_KERNEL_ARGS = "console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 clearcpuid=aperfmperf"
+
 SCENARIOS = [
     boot_to_vmx_root(1),
     boot_to_vmx_root(4),
@@ -71,5 +75,16 @@ SCENARIOS = [
                  "--expect", r"page-table pool",
                  "--expect", r"power: powering off",
                  "--require-power-off"],
+    },
+    {
+        # Debian's unmodified kernel as the Service VM. Until interrupts are virtualized it
+        # runs up to the point where it waits for its first timer tick; this checks the
+        # path that works: the boot protocol, EPT, CPUID/MSR/CR/I/O exits, MMIO emulation
+        # and the virtual COM1 found by the 8250 driver.
+        "name": "bochs-service-vm-early-boot",
+        "service_vm": True,
+        "args": ["--cpus", "1", "--timeout", "400",
+                 "--expect", r"service-vm: Linux boot protocol 2\.\d+ kernel",
+                 "--expect", r"ttyS0 at I/O 0x3f8 .* is a 16550A"],
     },
 ]
