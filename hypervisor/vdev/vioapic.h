@@ -55,6 +55,13 @@ struct vioapic {
 	uint64_t rte[VIOAPIC_MAX_PINS];
 	bool line[VIOAPIC_MAX_PINS]; /* current logical level of each input */
 	uint64_t delivered[VIOAPIC_MAX_PINS];
+	/*
+	 * Private to vioapic.c. Messages the model refused to send (SMI or a
+	 * reserved delivery mode, or a fixed/lowest-priority vector below 16),
+	 * per pin; logged holds which reasons were already logged.
+	 */
+	uint64_t refused[VIOAPIC_MAX_PINS];
+	uint32_t logged;
 };
 
 /* Power-on state: every entry masked, edge, active high, vector 0. pins is 1..VIOAPIC_MAX_PINS. */
