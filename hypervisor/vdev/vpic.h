@@ -43,6 +43,7 @@ struct i8259 {
 	bool read_isr; /* OCW3 RR/RIS: next read of the command port gives ISR */
 	bool poll;     /* OCW3 P: next read of the command port is a poll */
 	uint8_t icw3;
+	bool mcs80_logged; /* an ICW4 without uPM (8080 mode) was reported once */
 };
 
 struct vpic {
