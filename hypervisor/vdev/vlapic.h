@@ -131,6 +131,12 @@ bool vlapic_matches_destination(const struct vlapic *vl, uint32_t dest, bool log
 uint32_t vlapic_priority(const struct vlapic *vl);
 
 /*
+ * A register as the guest would read it (current count computed), whatever
+ * the mode; 0 for offsets with no register. For the shell and debugging.
+ */
+uint32_t vlapic_read_reg(const struct vlapic *vl, uint32_t offset);
+
+/*
  * A fixed interrupt arrives: sets IRR (and TMR when level) and kicks.
  * Vectors 0-15 are illegal: they set ESR "receive illegal vector" instead.
  * Safe from any CPU.
