@@ -79,38 +79,50 @@ def tier_unit(res, build):
             res.record("unit: %s exited cleanly" % name[5:], False, r.stdout[-3000:])
 
 
-def service_vm_modules(build):
-    """Debian's kernel (cached outside the tree) and the test initramfs, as hvrun.py modules."""
+def service_vm_payload(build):
+    """Debian's kernel (cached outside the tree) and the test initramfs with its checker."""
     guest = os.path.join(ROOT, "tests", "e2e", "guest.py")
+    initramfs_dir = os.path.join(ROOT, "tests", "e2e", "initramfs")
     r = run([sys.executable, guest, "kernel"])
     if r.returncode != 0:
         raise RuntimeError("cannot get Debian's kernel:\n" + r.stdout)
     vmlinuz = r.stdout.split()[1]
+    os.makedirs(os.path.join(build, "e2e"), exist_ok=True)
+    checker = os.path.join(build, "e2e", "svm-check")
+    r = run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", checker,
+             os.path.join(initramfs_dir, "svm-check.c")])
+    if r.returncode != 0:
+        raise RuntimeError("cannot build svm-check:\n" + r.stdout)
     initrd = os.path.join(build, "e2e", "service-vm-initrd.cpio.gz")
-    os.makedirs(os.path.dirname(initrd), exist_ok=True)
     r = run([sys.executable, guest, "initramfs", "-o", initrd, "--init",
-             os.path.join(ROOT, "tests", "e2e", "initramfs", "service-vm-init")])
+             os.path.join(initramfs_dir, "service-vm-init"), "--add", checker + ":/bin/svm-check"])
     if r.returncode != 0:
         raise RuntimeError("cannot build the initramfs:\n" + r.stdout)
-    return ["--module", "%s=Linux_bzImage %s" % (vmlinuz, scenarios.SERVICE_VM_KERNEL_ARGS),
+    return vmlinuz, initrd
+
+
+def service_vm_modules(payload, kernel_args):
+    vmlinuz, initrd = payload
+    return ["--module", "%s=Linux_bzImage %s %s" % (vmlinuz, scenarios.SERVICE_VM_KERNEL_ARGS,
+                                                    kernel_args),
             "--module", "%s=Linux_initrd" % initrd]
 
 
 def tier_machine(res, build, only):
     image = os.path.join(build, "hypervisor", "acrn.bin")
-    sos_modules = None
+    sos_payload = None
     for sc in scenarios.SCENARIOS:
         if only and not re.search(only, sc["name"]):
             continue
         out = os.path.join(build, "e2e", sc["name"])
         extra = []
-        if sc.get("service_vm"):
+        if "service_vm" in sc:
             try:
-                sos_modules = sos_modules or service_vm_modules(build)
+                sos_payload = sos_payload or service_vm_payload(build)
             except RuntimeError as e:
                 res.record("machine: %s" % sc["name"], False, str(e))
                 continue
-            extra = sos_modules
+            extra = service_vm_modules(sos_payload, sc["service_vm"])
         cmd = [sys.executable, os.path.join(ROOT, "tests", "e2e", "hvrun.py"), "--quiet",
                "--hv", image, "--out", out] + sc["args"] + extra
         t0 = time.monotonic()

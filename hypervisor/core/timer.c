@@ -72,11 +72,12 @@ void timer_stop(struct timer *timer)
 	irq_restore(flags);
 }
 
-static void timer_interrupt(struct trap_frame *frame)
+static void timer_interrupt(uint32_t vector, struct trap_frame *frame)
 {
 	struct timer **list = this_list();
 	uint64_t now = rdtsc();
 
+	(void)vector;
 	(void)frame;
 	while (*list && (*list)->deadline <= now) {
 		struct timer *t = *list;

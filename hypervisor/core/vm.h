@@ -9,8 +9,13 @@
 #include "include/layout.h"
 #include "core/io_registry.h"
 #include "lib/pagetable.h"
+#include "lib/spinlock.h"
+#include "vdev/vioapic.h"
+#include "vdev/vpic.h"
 
-#define VM_NAME_MAX 32
+#define VM_NAME_MAX    32
+#define VM_MAX_IOAPICS 8
+#define VM_MAX_GSIS    176 /* VECTOR_GSI_FIRST..VECTOR_GSI_LAST */
 
 enum vm_state {
 	VM_CREATED,
@@ -44,6 +49,23 @@ struct vm {
 	struct vcpu *vcpus[HV_MAX_CPUS];
 	struct vuart *console_uart;
 	struct io_registry io; /* emulated port and MMIO ranges */
+	struct spinlock uart_lock;
+
+	/* Interrupt controllers shared by the vCPUs (arch/x86/virq.c), under irq_lock. */
+	struct spinlock irq_lock;
+	struct vpic vpic;
+	struct vpic_env vpic_env;
+	uint32_t vioapic_count;
+	struct vioapic vioapic[VM_MAX_IOAPICS];
+	struct vioapic_env vioapic_env[VM_MAX_IOAPICS];
+	struct vioapic_glue {
+		struct vm *vm;
+		uint32_t gsi_base;
+	} vioapic_glue[VM_MAX_IOAPICS];
+	uint8_t gsi_to_isa_irq[VM_MAX_GSIS]; /* 0xff: the GSI is no ISA IRQ */
+	/* Physical GSIs this VM owns, and level ones masked until the guest's EOI. */
+	uint8_t gsi_owned[VM_MAX_GSIS / 8];
+	uint8_t gsi_awaiting_eoi[VM_MAX_GSIS / 8];
 };
 
 /* Marks the VM failed; for the Service VM this stops the machine (nothing can go on). */

@@ -107,15 +107,48 @@ static void shell_handle_char(char *line, int *len, int c)
 
 static char shell_line[SHELL_LINE_MAX];
 static int shell_line_len;
+static void (*vm_console_input)(uint8_t byte);
+static bool console_to_vm;
 
-/* Serves whatever arrived on the console; runs from the 10 ms timer on the boot CPU. */
+void shell_attach_vm_console(void (*input)(uint8_t byte))
+{
+	vm_console_input = input;
+	console_to_vm = input != NULL;
+}
+
+void shell_switch_console(bool to_vm)
+{
+	if (to_vm && !vm_console_input) {
+		console_printf("shell: no VM console to switch to\n");
+		return;
+	}
+	console_to_vm = to_vm;
+	if (to_vm)
+		console_printf("\n[console: Service VM; Ctrl+Space for the hypervisor shell]\n");
+	else
+		console_printf("\n[console: hypervisor shell; Ctrl+Space or 'vm_console' for the "
+			       "Service VM]\n%s",
+			       SHELL_PROMPT);
+}
+
+/*
+ * Serves whatever arrived on the console; runs from the 10 ms timer on the
+ * boot CPU. Ctrl+Space (a NUL byte, as upstream ACRN uses) moves the input
+ * between the hypervisor shell and the Service VM's virtual COM1.
+ */
 static void shell_poll_tick(struct timer *timer)
 {
 	int c;
 
 	(void)timer;
-	while ((c = uart_read_char()) >= 0)
-		shell_handle_char(shell_line, &shell_line_len, c);
+	while ((c = uart_read_char()) >= 0) {
+		if (c == SHELL_SWITCH_KEY && vm_console_input)
+			shell_switch_console(!console_to_vm);
+		else if (console_to_vm)
+			vm_console_input((uint8_t)c);
+		else
+			shell_handle_char(shell_line, &shell_line_len, c);
+	}
 }
 
 void shell_start(const char *boot_commands)
@@ -128,7 +161,10 @@ void shell_start(const char *boot_commands)
 		pr_info("shell: no console (uart=disabled)");
 		return;
 	}
-	console_write(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
+	if (console_to_vm)
+		console_printf("[console: Service VM; Ctrl+Space for the hypervisor shell]\n");
+	else
+		console_write(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
 	/*
 	 * The UART is polled from a periodic timer: the console needs no
 	 * interrupt line, and the shell keeps answering while a guest runs on

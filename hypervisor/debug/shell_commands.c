@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The shell's commands: one table, one function each. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/guest_mem.h"
+#include "arch/x86/trap.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
@@ -10,6 +12,7 @@
 #include "arch/x86/vmexit.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
+#include "debug/shell.h"
 #include "arch/x86/vmx.h"
 #include "core/platform.h"
 #include "debug/console.h"
@@ -211,22 +214,131 @@ static void cmd_vcpu_list(int argc, char **argv)
 
 static void cmd_vmexit(int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
+	vmexit_print_stats(service_vm());
+}
+
+/* Decimal or 0x-prefixed hexadecimal, the whole string, no overflow. */
+static bool parse_number(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+static void cmd_int(int argc, char **argv)
+{
 	const struct vm *vm = service_vm();
 
 	(void)argc;
 	(void)argv;
-	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
-		const struct vcpu *v = vm->vcpus[i];
+	console_printf("physical interrupts taken by the hypervisor, per CPU:\n");
+	for (uint32_t v = VECTOR_FIRST_EXTERNAL; v < 256; v++) {
+		uint64_t total = 0;
 
-		console_printf("VM %u vCPU %u: %llu exits\n", vm->id, v->id,
-			       (unsigned long long)v->exits_total);
-		for (uint32_t r = 0; r < EXIT_REASON_COUNT; r++)
-			if (v->exit_counts[r])
-				console_printf(
-				    "  %-2u %-22s %10llu  %8llu cycles/exit\n", r,
-				    vmexit_reason_name(r), (unsigned long long)v->exit_counts[r],
-				    (unsigned long long)(v->exit_cycles[r] / v->exit_counts[r]));
+		for (uint32_t c = 0; c < cpu_count; c++)
+			total += per_cpu_data[c].interrupt_count[v];
+		if (!total)
+			continue;
+		console_printf("  vector 0x%02x:", v);
+		for (uint32_t c = 0; c < cpu_count; c++)
+			console_printf(" %llu",
+				       (unsigned long long)per_cpu_data[c].interrupt_count[v]);
+		console_printf("\n");
 	}
+	if (!vm->vcpu_count)
+		return;
+	console_printf("interrupts injected into VM %u, per vCPU:\n", vm->id);
+	for (uint32_t v = 0; v < 256; v++) {
+		uint64_t total = 0;
+
+		for (uint32_t i = 0; i < vm->vcpu_count; i++)
+			total += vm->vcpus[i]->injected[v];
+		if (!total)
+			continue;
+		console_printf("  vector 0x%02x:", v);
+		for (uint32_t i = 0; i < vm->vcpu_count; i++)
+			console_printf(" %llu", (unsigned long long)vm->vcpus[i]->injected[v]);
+		console_printf("\n");
+	}
+}
+
+static void cmd_vcpu_dumpreg(int argc, char **argv)
+{
+	const struct vm *vm = service_vm();
+	uint64_t id;
+
+	(void)argc;
+	if (!parse_number(argv[1], &id) || id >= vm->vcpu_count) {
+		console_printf("shell: no vCPU '%s' in VM %u (it has %u)\n", argv[1], vm->id,
+			       vm->vcpu_count);
+		return;
+	}
+	/* Its VMCS is loaded only on its own CPU: that CPU prints it at its next exit. */
+	vcpu_request_dump(vm->vcpus[id]);
+}
+
+#define DUMPMEM_MAX 4096
+
+static void cmd_dumpmem(int argc, char **argv)
+{
+	const struct vm *vm = service_vm();
+	uint64_t gpa, len = 64;
+	uint8_t line[16];
+
+	if (!parse_number(argv[1], &gpa) || (argc == 3 && !parse_number(argv[2], &len)) ||
+	    len == 0 || len > DUMPMEM_MAX) {
+		console_printf("shell: usage: dumpmem GPA [LENGTH], LENGTH 1..%u\n", DUMPMEM_MAX);
+		return;
+	}
+	if (!vm->vcpu_count) {
+		console_printf("shell: no Service VM\n");
+		return;
+	}
+	for (uint64_t off = 0; off < len; off += sizeof(line)) {
+		uint64_t n = len - off < sizeof(line) ? len - off : sizeof(line);
+
+		if (guest_phys_read(vm, gpa + off, line, n) != 0) {
+			console_printf("%016llx: not mapped for the VM\n",
+				       (unsigned long long)(gpa + off));
+			return;
+		}
+		console_printf("%016llx:", (unsigned long long)(gpa + off));
+		for (uint64_t i = 0; i < n; i++)
+			console_printf(" %02x", line[i]);
+		console_printf("\n");
+	}
+}
+
+static void cmd_vm_console(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	shell_switch_console(true);
 }
 
 static void cmd_poweroff(int argc, char **argv)
@@ -256,6 +368,11 @@ const struct shell_command shell_commands[] = {
 	{ "vm_list", "", "virtual machines", 0, 0, cmd_vm_list },
 	{ "vcpu_list", "", "virtual CPUs", 0, 0, cmd_vcpu_list },
 	{ "vmexit", "", "VM exits per reason per vCPU", 0, 0, cmd_vmexit },
+	{ "vcpu_dumpreg", "VCPU", "registers of a vCPU of the Service VM", 1, 1, cmd_vcpu_dumpreg },
+	{ "int", "", "interrupt counts per vector (physical and injected)", 0, 0, cmd_int },
+	{ "dumpmem", "GPA [LENGTH]", "hex dump of Service VM memory", 1, 2, cmd_dumpmem },
+	{ "vm_console", "", "console input to the Service VM (Ctrl+Space comes back)", 0, 0,
+	  cmd_vm_console },
 	{ "poweroff", "", "power the machine off (ACPI S5)", 0, 0, cmd_poweroff },
 	{ "reboot", "", "reset the machine", 0, 0, cmd_reboot },
 };

@@ -26,7 +26,8 @@
 #include "vdev/virq.h"
 
 #define VLAPIC_DEFAULT_BASE 0xfee00000ull
-#define VLAPIC_VERSION	    0x01050014u /* version 0x14, 6 LVT entries (max LVT index 5) */
+#define VLAPIC_VERSION	    0x00050014u /* version 0x14, max LVT index 5; no EOI-broadcast suppression \
+					 */
 
 /* IA32_APIC_BASE bits. */
 #define APIC_BASE_BSP	 (1ull << 8)

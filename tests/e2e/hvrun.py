@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import termios
 import time
 import tty
@@ -248,6 +249,31 @@ def interactive(run, master, serial_log, stop_pattern):
             termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
 
 
+def pty_pump(run, master, serial_log, sends):
+    """Copies the console from the pty into the log; types each send's text once its regex shows."""
+    pending = [(re.compile(rx.encode()), text) for rx, text in sends]
+    tail = b""
+    with open(serial_log, "wb") as log:
+        while run.alive():
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if master not in ready:
+                continue
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            log.write(data)
+            log.flush()
+            tail = (tail + data)[-4096:]
+            while pending and pending[0][0].search(tail):
+                _, text = pending.pop(0)
+                tail = b""
+                # One byte at a time, as a person types: the UART has a small FIFO.
+                for ch in text:
+                    os.write(master, bytes([ch]))
+                    time.sleep(0.02)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -271,6 +297,8 @@ def main():
     ap.add_argument("--out", default=None, help="output folder (default: a new temp folder)")
     ap.add_argument("--interactive", action="store_true", help="console on this terminal")
     ap.add_argument("--quiet", action="store_true", help="do not echo the serial log")
+    ap.add_argument("--send", action="append", default=[], metavar="REGEX=TEXT",
+                    help="type TEXT (\\n, \\r, \\xNN escapes) on the console once REGEX appears")
     args = ap.parse_args()
 
     if args.cpu_model is None and args.emulator == "bochs":
@@ -306,11 +334,25 @@ def main():
         print("\r\nEmulator ended. Serial log: %s\r" % serial)
         return 0
 
-    if args.emulator == "bochs":
-        cmd = bochs_config(out, iso, args, "mode=file, dev=%s" % serial)
+    sends = []
+    for s in args.send:
+        rx, _, text = s.partition("=")
+        sends.append((rx, text.encode().decode("unicode_escape").encode("latin-1")))
+    master = None
+    if sends:
+        master, slave = pty.openpty()
+        tty.setraw(slave)
+        slave_path = os.ttyname(slave)
+        serial_arg = ("mode=term, dev=%s" % slave_path) if args.emulator == "bochs" else slave_path
     else:
-        cmd = qemu_command(out, iso, args, "file:" + serial)
+        serial_arg = ("mode=file, dev=%s" % serial) if args.emulator == "bochs" else "file:" + serial
+    if args.emulator == "bochs":
+        cmd = bochs_config(out, iso, args, serial_arg)
+    else:
+        cmd = qemu_command(out, iso, args, serial_arg)
     run = Run(cmd, out)
+    if master is not None:
+        threading.Thread(target=pty_pump, args=(run, master, serial, sends), daemon=True).start()
     watch = Watch(args.expect, args.done, args.fail)
     try:
         follow(run, serial, watch, args.timeout, start, echo=not args.quiet)

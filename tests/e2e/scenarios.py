@@ -25,6 +25,27 @@ def boot_to_vmx_root(cpus, model="corei7_skylake_x"):
 # initramfs (Linux_initrd) as modules; run_tests.py prepares and caches them.
 SERVICE_VM_KERNEL_ARGS = "console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 clearcpuid=aperfmperf"
 
+def service_vm_boot(cpus):
+    """GRUB -> acrn.bin -> Debian's kernel and the checking initramfs, which powers off."""
+    return {
+        "name": "bochs-%dcpu-service-vm" % cpus,
+        "service_vm": "iomem=relaxed svm_cpus=%d svm_input=1" % cpus,
+        "args": ["--cpus", str(cpus), "--timeout", "900",
+                 "--expect", r"service-vm: Linux boot protocol 2\.\d+ kernel",
+                 "--expect", r"SVM-INIT: started, %d CPUs online" % cpus,
+                 "--expect", r"svm-check: cpuid 0x40000000 signature ACRNACRNACRN",
+                 "--expect", r"SVM-INIT: console input 'hello-acrn' received",
+                 "--expect", r"svm-check: ok hypervisor range",
+                 "--expect", r"SVM-INIT: PASS",
+                 "--expect", r"ACPI S5 requested by the Service VM",
+                 "--expect", r"vCPU 0: \d+ exits",
+                 "--expect", r"power: powering off",
+                 "--fail", r"SVM-INIT: FAIL",
+                 "--send", "SVM-INIT: waiting for console input=hello-acrn\\r",
+                 "--require-power-off"],
+    }
+
+
 SCENARIOS = [
     boot_to_vmx_root(1),
     boot_to_vmx_root(4),
@@ -76,15 +97,6 @@ SCENARIOS = [
                  "--expect", r"power: powering off",
                  "--require-power-off"],
     },
-    {
-        # Debian's unmodified kernel as the Service VM. Until interrupts are virtualized it
-        # runs up to the point where it waits for its first timer tick; this checks the
-        # path that works: the boot protocol, EPT, CPUID/MSR/CR/I/O exits, MMIO emulation
-        # and the virtual COM1 found by the 8250 driver.
-        "name": "bochs-service-vm-early-boot",
-        "service_vm": True,
-        "args": ["--cpus", "1", "--timeout", "400",
-                 "--expect", r"service-vm: Linux boot protocol 2\.\d+ kernel",
-                 "--expect", r"ttyS0 at I/O 0x3f8 .* is a 16550A"],
-    },
+    service_vm_boot(1),
+    service_vm_boot(4),
 ]

@@ -4,6 +4,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
 #include "debug/log.h"
+#include "lib/errno.h"
+#include "lib/spinlock.h"
 
 #define PIC1_COMMAND	   0x20
 #define PIC1_DATA	   0x21
@@ -19,6 +21,19 @@
 #define IOAPIC_REG_VER	  0x01
 #define IOAPIC_REG_RTE0	  0x10
 #define IOAPIC_RTE_MASKED (1u << 16)
+#define IOAPIC_RTE_LEVEL  (1u << 15)
+#define IOAPIC_RTE_LOW	  (1u << 13)
+
+struct ioapic_unit {
+	uint64_t base;
+	uint32_t gsi_base;
+	uint32_t pins;
+};
+
+static struct ioapic_unit ioapic_units[ACPI_MAX_IOAPICS];
+static uint32_t ioapic_unit_count;
+/* IOREGSEL and IOWIN are one shared pair per IOAPIC: accesses from different CPUs must not mix. */
+static struct spinlock ioapic_lock = SPINLOCK_INIT;
 
 static void pic_remap_and_mask(void)
 {
@@ -61,8 +76,76 @@ void legacy_interrupts_quiesce(const struct acpi_info *acpi)
 
 			ioapic_write(base, reg, ioapic_read(base, reg) | IOAPIC_RTE_MASKED);
 		}
+		ioapic_units[ioapic_unit_count++] = (struct ioapic_unit){
+			.base = base, .gsi_base = acpi->ioapics[i].gsi_base, .pins = pins
+		};
 		pr_info("ioapic: id %u at 0x%llx, %u pins from GSI %u, all masked",
 			acpi->ioapics[i].id, (unsigned long long)base, pins,
 			acpi->ioapics[i].gsi_base);
 	}
+}
+
+static const struct ioapic_unit *ioapic_for_gsi(uint32_t gsi, uint32_t *pin)
+{
+	for (uint32_t i = 0; i < ioapic_unit_count; i++) {
+		const struct ioapic_unit *u = &ioapic_units[i];
+
+		if (gsi >= u->gsi_base && gsi - u->gsi_base < u->pins) {
+			*pin = gsi - u->gsi_base;
+			return u;
+		}
+	}
+	return NULL;
+}
+
+uint32_t ioapic_gsi_limit(void)
+{
+	uint32_t limit = 0;
+
+	for (uint32_t i = 0; i < ioapic_unit_count; i++)
+		if (ioapic_units[i].gsi_base + ioapic_units[i].pins > limit)
+			limit = ioapic_units[i].gsi_base + ioapic_units[i].pins;
+	return limit;
+}
+
+bool ioapic_gsi_exists(uint32_t gsi)
+{
+	uint32_t pin;
+
+	return ioapic_for_gsi(gsi, &pin) != NULL;
+}
+
+int ioapic_program_gsi(uint32_t gsi, uint8_t vector, uint32_t dest_apic_id, bool level,
+		       bool active_low, bool masked)
+{
+	uint32_t pin;
+	const struct ioapic_unit *u = ioapic_for_gsi(gsi, &pin);
+	uint32_t low = vector | (level ? IOAPIC_RTE_LEVEL : 0) | (active_low ? IOAPIC_RTE_LOW : 0) |
+		       (masked ? IOAPIC_RTE_MASKED : 0);
+
+	if (!u)
+		return -ENOENT;
+	spinlock_acquire(&ioapic_lock);
+	/* Masked first, so the pin never fires with half an entry written. */
+	ioapic_write(u->base, IOAPIC_REG_RTE0 + 2 * pin, IOAPIC_RTE_MASKED);
+	ioapic_write(u->base, IOAPIC_REG_RTE0 + 2 * pin + 1, (dest_apic_id & 0xff) << 24);
+	ioapic_write(u->base, IOAPIC_REG_RTE0 + 2 * pin, low);
+	spinlock_release(&ioapic_lock);
+	return 0;
+}
+
+void ioapic_mask_gsi(uint32_t gsi, bool masked)
+{
+	uint32_t pin;
+	const struct ioapic_unit *u = ioapic_for_gsi(gsi, &pin);
+	uint32_t reg, low;
+
+	if (!u)
+		return;
+	reg = IOAPIC_REG_RTE0 + 2 * pin;
+	spinlock_acquire(&ioapic_lock);
+	low = ioapic_read(u->base, reg);
+	low = masked ? (low | IOAPIC_RTE_MASKED) : (low & ~IOAPIC_RTE_MASKED);
+	ioapic_write(u->base, reg, low);
+	spinlock_release(&ioapic_lock);
 }

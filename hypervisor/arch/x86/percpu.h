@@ -8,6 +8,8 @@
 
 #include "include/layout.h"
 
+struct vcpu;
+
 enum cpu_state {
 	CPU_ABSENT = 0,	 /* not listed by firmware */
 	CPU_OFFLINE,	 /* listed, not started (disabled in MADT or over the limit) */
@@ -40,6 +42,7 @@ struct per_cpu {
 	uint64_t stack_top;
 	uint64_t vmxon_phys;
 	uint64_t interrupt_count[256];
+	struct vcpu *vcpu; /* the vCPU this CPU runs, once the Service VM exists */
 };
 
 extern struct per_cpu per_cpu_data[HV_MAX_CPUS];

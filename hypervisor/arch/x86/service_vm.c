@@ -3,14 +3,19 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/ept.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/trap.h"
 #include "arch/x86/vcpu.h"
+#include "arch/x86/virq.h"
+#include "arch/x86/vpm.h"
 #include "arch/x86/vmexit.h"
 #include "boot/bzimage.h"
 #include "core/e820.h"
 #include "core/platform.h"
 #include "debug/console.h"
 #include "debug/log.h"
+#include "debug/shell.h"
 #include "debug/uart16550.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -22,6 +27,8 @@
 #define EPT_UC		   (EPT_MT_UC << EPT_MT_SHIFT)
 #define EPT_WB		   (EPT_MT_WB << EPT_MT_SHIFT)
 #define HV_RESERVED_RANGES 4
+#define COM1_PORT	   0x3f8
+#define COM1_ISA_IRQ	   4
 
 static struct vm sos;
 static struct vcpu sos_vcpus[HV_MAX_CPUS];
@@ -54,6 +61,72 @@ static uint32_t hypervisor_ranges(struct e820_range *r)
 
 	r[n++] = (struct e820_range){ platform.image_start, platform.image_end };
 	return n;
+}
+
+/* The ISA IRQ the hypervisor's console UART would use, if it is a legacy port. */
+static uint32_t console_isa_irq(void)
+{
+	switch (uart_io_port()) {
+	case 0x3f8:
+	case 0x3e8:
+		return 4;
+	case 0x2f8:
+	case 0x2e8:
+		return 3;
+	default:
+		return 0xff;
+	}
+}
+
+/*
+ * The Service VM owns every interrupt line except the ones behind its
+ * virtual COM1 (driven by the vUART) and the hypervisor's console UART.
+ */
+static bool sos_owns_gsi(uint32_t gsi)
+{
+	uint8_t isa = gsi < VM_MAX_GSIS ? sos.gsi_to_isa_irq[gsi] : 0xff;
+
+	return isa != COM1_ISA_IRQ && (isa == 0xff || isa != console_isa_irq());
+}
+
+static int com1_read(void *dev, uint64_t port, uint32_t width, uint64_t *value)
+{
+	struct vm *vm = dev;
+	bool irq;
+
+	(void)width;
+	spinlock_acquire(&vm->uart_lock);
+	*value = vuart_read(vm->console_uart, (uint32_t)(port - COM1_PORT));
+	irq = vuart_interrupt_pending(vm->console_uart);
+	spinlock_release(&vm->uart_lock);
+	virq_set_gsi(vm, COM1_ISA_IRQ, irq);
+	return 0;
+}
+
+static int com1_write(void *dev, uint64_t port, uint32_t width, uint64_t value)
+{
+	struct vm *vm = dev;
+	bool irq;
+
+	(void)width;
+	spinlock_acquire(&vm->uart_lock);
+	vuart_write(vm->console_uart, (uint32_t)(port - COM1_PORT), (uint8_t)value);
+	irq = vuart_interrupt_pending(vm->console_uart);
+	spinlock_release(&vm->uart_lock);
+	virq_set_gsi(vm, COM1_ISA_IRQ, irq);
+	return 0;
+}
+
+/* Console input while the Service VM has it: into COM1's receive FIFO. */
+static void com1_console_input(uint8_t byte)
+{
+	bool irq;
+
+	spinlock_acquire(&sos.uart_lock);
+	vuart_receive(sos.console_uart, byte);
+	irq = vuart_interrupt_pending(sos.console_uart);
+	spinlock_release(&sos.uart_lock);
+	virq_set_gsi(&sos, COM1_ISA_IRQ, irq);
 }
 
 static void vuart_to_console(void *ctx, uint8_t byte)
@@ -134,12 +207,29 @@ int service_vm_create(void)
 	err = service_vm_build_ept(hv, hv_count);
 	if (err)
 		return err;
-	sos.io_bitmap = sos_io_bitmap;
-	sos.msr_bitmap = sos_msr_bitmap;
-	vm_io_bitmap_init(sos.io_bitmap);
-	vm_msr_bitmap_init(sos.msr_bitmap);
 	vuart_init(&sos_com1, vuart_to_console, NULL);
 	sos.console_uart = &sos_com1;
+	sos.uart_lock = (struct spinlock)SPINLOCK_INIT;
+	err = virq_vm_init(&sos, sos_owns_gsi);
+	if (!err) {
+		struct io_handler com1 = { .name = "vUART COM1",
+					   .read = com1_read,
+					   .write = com1_write,
+					   .dev = &sos,
+					   .widths = IO_WIDTH_1 };
+
+		err = io_registry_add_port(&sos.io, COM1_PORT, 8, &com1);
+	}
+	if (!err)
+		err = vpm_init(&sos);
+	if (err) {
+		pr_err("service-vm: cannot set up its virtual devices (%d)", err);
+		return err;
+	}
+	sos.io_bitmap = sos_io_bitmap;
+	sos.msr_bitmap = sos_msr_bitmap;
+	vm_io_bitmap_init(&sos);
+	vm_msr_bitmap_init(sos.msr_bitmap);
 	err = service_vm_load_kernel(&sos, sos_e820, sos_e820_count, hv, hv_count);
 	if (err)
 		return err;
@@ -153,9 +243,12 @@ int service_vm_create(void)
 		v->pcpu = i;
 		v->vpid = (uint16_t)(i + 1);
 		v->state = i == 0 ? VCPU_INIT : VCPU_WAIT_SIPI;
+		/* Same APIC ids as the hardware: the guest reads them from the firmware's MADT. */
+		virq_vcpu_init(v, per_cpu_data[i].apic_id, i == 0);
 		sos.vcpus[i] = v;
 	}
 	sos.vcpu_count = cpu_count;
+	shell_attach_vm_console(com1_console_input);
 	return 0;
 }
 
@@ -170,7 +263,29 @@ void service_vm_run_boot_vcpu(void)
 	v->regs.gpr[GUEST_RSI] = sos.boot.zero_page;
 	ept_flush(sos.eptp);
 	sos.state = VM_RUNNING;
+	/* The other CPUs take their vCPUs, which wait for INIT and a start-up IPI. */
+	for (uint32_t i = 1; i < sos.vcpu_count; i++) {
+		if (per_cpu_data[i].state != CPU_VMX_ROOT) {
+			pr_warn("service-vm: CPU %u is not in VMX root; its vCPU never starts", i);
+			continue;
+		}
+		__atomic_store_n(&per_cpu_data[i].vcpu, sos.vcpus[i], __ATOMIC_RELEASE);
+		lapic_send_ipi(per_cpu_data[i].apic_id, VECTOR_KICK);
+	}
 	pr_info("service-vm: starting vCPU 0 at 0x%llx (zero page 0x%llx)",
 		(unsigned long long)sos.boot.entry, (unsigned long long)sos.boot.zero_page);
 	vcpu_run(v);
+}
+
+void service_vm_run_ap_vcpu(struct vcpu *v)
+{
+	irq_disable();
+	if (vcpu_setup_vmcs(v) != 0) {
+		pr_err("service-vm: cannot set up vCPU %u", v->id);
+		v->state = VCPU_FAILED;
+		return;
+	}
+	ept_flush(sos.eptp);
+	vcpu_run(v);
+	__atomic_store_n(&this_cpu()->vcpu, NULL, __ATOMIC_RELEASE);
 }

@@ -21,6 +21,9 @@ bool service_vm_kernel_present(void);
 int service_vm_create(void);
 /* Runs vCPU 0 on the boot CPU; returns only if the VM could not start. */
 void service_vm_run_boot_vcpu(void);
+struct vcpu;
+/* On an application processor: runs its vCPU (which first waits for INIT/SIPI). */
+void service_vm_run_ap_vcpu(struct vcpu *v);
 struct vm *service_vm(void);
 
 struct e820_entry;

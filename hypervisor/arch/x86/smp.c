@@ -5,6 +5,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/service_vm.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx.h"
@@ -231,6 +232,11 @@ __attribute__((noreturn)) void ap_main(uint32_t index)
 	cpu->online_tsc = rdtsc();
 	__atomic_store_n(&cpu->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	vmx_enable_this_cpu(cpu);
-	for (;;)
+	for (;;) {
+		struct vcpu *v = __atomic_load_n(&cpu->vcpu, __ATOMIC_ACQUIRE);
+
+		if (v && cpu->state == CPU_VMX_ROOT)
+			service_vm_run_ap_vcpu(v); /* returns only when its VM stops */
 		cpu_wait_for_interrupt();
+	}
 }

@@ -140,7 +140,7 @@ void irq_dispatch_vector(uint32_t vector)
 	if (vector == VECTOR_SPURIOUS)
 		return;
 	if (vector < 256 && irq_handlers[vector])
-		irq_handlers[vector](NULL);
+		irq_handlers[vector](vector, NULL);
 	else
 		pr_warn("trap: CPU %u: interrupt on unused vector 0x%x ignored", cpu->index,
 			vector);
@@ -171,7 +171,7 @@ void trap_dispatch(struct trap_frame *frame)
 	if (v == VECTOR_SPURIOUS)
 		return; /* spurious interrupts take no EOI */
 	if (irq_handlers[v])
-		irq_handlers[v](frame);
+		irq_handlers[v]((uint32_t)v, frame);
 	else
 		pr_warn("trap: CPU %u: interrupt on unused vector 0x%llx ignored", cpu->index,
 			(unsigned long long)v);

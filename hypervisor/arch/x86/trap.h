@@ -10,8 +10,10 @@
 #define VECTOR_PAGE_FAULT     14
 #define VECTOR_MACHINE_CHECK  18
 #define VECTOR_FIRST_EXTERNAL 32
+#define VECTOR_GSI_FIRST      0x30 /* + GSI: physical IOAPIC pins routed to a VM */
+#define VECTOR_GSI_LAST	      0xdf
 #define VECTOR_TIMER	      0xef
-#define VECTOR_NOTIFY	      0xf0 /* cross-CPU work */
+#define VECTOR_KICK	      0xf0 /* makes a CPU leave its guest and look at its vCPU */
 #define VECTOR_SPURIOUS	      0xff
 
 #ifndef __ASSEMBLY__
@@ -23,7 +25,8 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-typedef void (*irq_handler_fn)(struct trap_frame *frame);
+/* frame is NULL when the interrupt was taken by a VM exit. */
+typedef void (*irq_handler_fn)(uint32_t vector, struct trap_frame *frame);
 
 /* Installs the handler of an external-interrupt vector; -EBUSY if taken. */
 int irq_register(unsigned int vector, irq_handler_fn handler);

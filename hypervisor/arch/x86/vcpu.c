@@ -5,6 +5,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
+#include "arch/x86/virq.h"
 #include "arch/x86/vmexit.h"
 #include "arch/x86/vmx.h"
 #include "core/vm.h"
@@ -18,6 +19,7 @@
 #define AR_DATA32	 0xc093
 #define AR_TSS32_BUSY	 0x008b
 #define AR_LDT		 0x0082
+#define CR0_INIT_VALUE	 0x60000010ull /* CD, NW, ET */
 
 extern const char vmx_exit_entry[];
 
@@ -125,14 +127,14 @@ static void vmcs_setup_guest_state(const struct vcpu *vcpu)
 	vmcs_write(VMCS_LINK_POINTER, ~0ull);
 }
 
-static int vmcs_setup_controls(const struct vcpu *vcpu)
+static int vmcs_setup_controls(struct vcpu *vcpu)
 {
 	const struct vmx_caps *c = &vmx_caps;
 	const struct vm *vm = vcpu->vm;
 	uint32_t pin, proc, proc2, exit, entry;
 
-	if (!vmx_adjust_controls(c->pinbased, PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING, 0,
-				 &pin) ||
+	if (!vmx_adjust_controls(c->pinbased, PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING,
+				 PIN_VIRTUAL_NMIS, &pin) ||
 	    !vmx_adjust_controls(c->procbased,
 				 PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
 				     PROC_ACTIVATE_SECONDARY,
@@ -153,6 +155,8 @@ static int vmcs_setup_controls(const struct vcpu *vcpu)
 	}
 	vmcs_write(VMCS_PIN_CONTROLS, pin);
 	vmcs_write(VMCS_PROC_CONTROLS, proc);
+	vcpu->pin_controls = pin;
+	vcpu->proc_controls = proc;
 	vmcs_write(VMCS_PROC2_CONTROLS, proc2);
 	vmcs_write(VMCS_EXIT_CONTROLS, exit);
 	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
@@ -201,8 +205,95 @@ int vcpu_setup_vmcs(struct vcpu *vcpu)
 
 void vcpu_skip_instruction(struct vcpu *vcpu)
 {
+	uint64_t blocking = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+
 	(void)vcpu;
 	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTR_LEN));
+	/* The STI / MOV SS shadow covered the instruction just completed; it ends with it. */
+	if (blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   blocking & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+/*
+ * The state after INIT and a start-up IPI with this vector (SDM "INIT and
+ * SIPI"): real mode at vector * 4096, CS selector vector * 256, the
+ * architectural INIT values elsewhere.
+ */
+static void vcpu_reset_for_startup(struct vcpu *vcpu, uint8_t vector)
+{
+	uint16_t cs = (uint16_t)(vector << 8);
+
+	vmcs_set_segment(VMCS_GUEST_CS_SEL, cs, (uint64_t)cs << 4, 0xffff, 0x9b);
+	vmcs_set_segment(VMCS_GUEST_DS_SEL, 0, 0, 0xffff, 0x93);
+	vmcs_set_segment(VMCS_GUEST_ES_SEL, 0, 0, 0xffff, 0x93);
+	vmcs_set_segment(VMCS_GUEST_SS_SEL, 0, 0, 0xffff, 0x93);
+	vmcs_set_segment(VMCS_GUEST_FS_SEL, 0, 0, 0xffff, 0x93);
+	vmcs_set_segment(VMCS_GUEST_GS_SEL, 0, 0, 0xffff, 0x93);
+	vmcs_set_segment(VMCS_GUEST_TR_SEL, 0, 0, 0xffff, AR_TSS32_BUSY);
+	vmcs_set_segment(VMCS_GUEST_LDTR_SEL, 0, 0, 0xffff, AR_LDT);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_CR0, vcpu_guest_cr0_real(CR0_INIT_VALUE));
+	vmcs_write(VMCS_CR0_SHADOW, CR0_INIT_VALUE);
+	vmcs_write(VMCS_GUEST_CR3, 0);
+	vmcs_write(VMCS_GUEST_CR4, vcpu_guest_cr4_real(0));
+	vmcs_write(VMCS_CR4_SHADOW, 0);
+	vmcs_write(VMCS_GUEST_DR7, 0x400);
+	vmcs_write(VMCS_GUEST_RSP, 0);
+	vmcs_write(VMCS_GUEST_RIP, 0);
+	vmcs_write(VMCS_GUEST_RFLAGS, 0x2);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY, 0);
+	vmcs_write(VMCS_GUEST_EFER, 0);
+	vmcs_write(VMCS_GUEST_PAT, 0x0007040600070406ull);
+	vmcs_write(VMCS_ENTRY_CONTROLS, vmcs_read(VMCS_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	memset(vcpu->regs.gpr, 0, sizeof(vcpu->regs.gpr));
+	vcpu->regs.cr2 = 0;
+	/* EDX holds the processor signature after INIT. */
+	vcpu->regs.gpr[GUEST_RDX] = 0x600;
+}
+
+/*
+ * INIT and start-up requests from other vCPUs. After INIT the vCPU waits
+ * (halted on its physical CPU) until a start-up IPI arrives, as a real AP.
+ */
+static void vcpu_process_requests(struct vcpu *vcpu)
+{
+	uint32_t req = __atomic_load_n(&vcpu->requests, __ATOMIC_ACQUIRE);
+
+	/* A start-up IPI reaches only a CPU waiting for one (Linux sends two). */
+	if ((req & VCPU_REQ_SIPI) && !(req & VCPU_REQ_INIT) && vcpu->state == VCPU_RUNNING)
+		__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_SIPI, __ATOMIC_ACQ_REL);
+	vcpu_serve_dump_request(vcpu);
+	if (req & VCPU_REQ_INIT) {
+		__atomic_fetch_and(&vcpu->requests, ~(VCPU_REQ_INIT | VCPU_REQ_NMI),
+				   __ATOMIC_ACQ_REL);
+		vlapic_init_ipi(&vcpu->vlapic);
+		vcpu->state = VCPU_WAIT_SIPI;
+		pr_debug("vcpu %u: INIT", vcpu->id);
+	}
+	while (vcpu->state == VCPU_WAIT_SIPI && vcpu->vm->state == VM_RUNNING) {
+		req = __atomic_load_n(&vcpu->requests, __ATOMIC_ACQUIRE);
+		if (req & VCPU_REQ_SIPI) {
+			__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_SIPI, __ATOMIC_ACQ_REL);
+			vcpu_reset_for_startup(vcpu, vcpu->sipi_vector);
+			vcpu->state = VCPU_RUNNING;
+			pr_info("vcpu %u: started at 0x%x by a start-up IPI", vcpu->id,
+				(unsigned int)vcpu->sipi_vector << 12);
+			break;
+		}
+		/* A start-up IPI without INIT first is ignored, as on hardware. */
+		__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_NMI, __ATOMIC_ACQ_REL);
+		cpu_wait_for_interrupt();
+		irq_disable();
+		vcpu_serve_dump_request(vcpu);
+		if (__atomic_load_n(&vcpu->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_INIT)
+			__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_INIT, __ATOMIC_ACQ_REL);
+	}
 }
 
 void vcpu_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, uint32_t error)
@@ -215,6 +306,20 @@ void vcpu_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, ui
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error);
 	}
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+void vcpu_serve_dump_request(struct vcpu *vcpu)
+{
+	if (!(__atomic_load_n(&vcpu->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_DUMP))
+		return;
+	__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_DUMP, __ATOMIC_ACQ_REL);
+	vcpu_dump(vcpu);
+}
+
+void vcpu_request_dump(struct vcpu *vcpu)
+{
+	__atomic_fetch_or(&vcpu->requests, VCPU_REQ_DUMP, __ATOMIC_RELEASE);
+	vcpu_kick(vcpu);
 }
 
 void vcpu_dump(struct vcpu *vcpu)
@@ -263,11 +368,17 @@ void vcpu_fail(struct vcpu *vcpu, const char *why)
 
 void vcpu_run(struct vcpu *vcpu)
 {
-	vcpu->state = VCPU_RUNNING;
-	while (vcpu->state == VCPU_RUNNING) {
+	this_cpu()->vcpu = vcpu;
+	if (vcpu->state == VCPU_INIT)
+		vcpu->state = VCPU_RUNNING;
+	for (;;) {
 		int rc;
 		uint64_t start;
 
+		vcpu_process_requests(vcpu);
+		if (vcpu->state != VCPU_RUNNING || vcpu->vm->state != VM_RUNNING)
+			break;
+		virq_inject(vcpu);
 		vcpu->regs.gpr[GUEST_RSP] = 0; /* the VMCS holds RSP */
 		rc = vmx_enter_guest(&vcpu->regs, vcpu->launched);
 		start = rdtsc();
@@ -281,6 +392,7 @@ void vcpu_run(struct vcpu *vcpu)
 		}
 		vcpu->launched = true;
 		vcpu->regs.gpr[GUEST_RSP] = vmcs_read(VMCS_GUEST_RSP);
+		virq_save_interrupted_event(vcpu);
 		vmexit_dispatch(vcpu);
 		vmcs_write(VMCS_GUEST_RSP, vcpu->regs.gpr[GUEST_RSP]);
 		if (vcpu->exit_reason < EXIT_REASON_COUNT)

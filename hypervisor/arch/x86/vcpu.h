@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "arch/x86/vmcs.h"
+#include "core/timer.h"
+#include "vdev/vlapic.h"
 
 struct vm;
 
@@ -57,7 +59,30 @@ struct vcpu {
 	uint64_t exits_total;
 	uint64_t exit_counts[EXIT_REASON_COUNT];
 	uint64_t exit_cycles[EXIT_REASON_COUNT];
+
+	/* Interrupts (arch/x86/virq.c). */
+	uint32_t pin_controls;
+	uint32_t proc_controls;	    /* primary processor-based controls as last written */
+	volatile uint32_t requests; /* VCPU_REQ_*, set from any CPU with atomics */
+	volatile uint8_t sipi_vector;
+	bool extint_pending;	/* a vIOAPIC pin in ExtINT mode asked for the 8259 */
+	uint64_t injected[256]; /* interrupts injected per vector */
+	uint64_t halts, halt_wakeups;
+	struct timer lapic_timer;
+	struct vlapic_env lapic_env;
+	struct vlapic vlapic;
 };
+
+/* Requests another CPU leaves for a vCPU (bits of vcpu->requests). */
+#define VCPU_REQ_NMI  (1u << 0)
+#define VCPU_REQ_INIT (1u << 1)
+#define VCPU_REQ_SIPI (1u << 2)
+#define VCPU_REQ_DUMP (1u << 3)
+
+/* Asks the vCPU's CPU to print its registers (its VMCS is loaded there only). */
+void vcpu_request_dump(struct vcpu *vcpu);
+/* On the vCPU's CPU: prints the registers if that was asked for. */
+void vcpu_serve_dump_request(struct vcpu *vcpu);
 
 /* Enters the guest; returns after a VM exit (0) or a failed VM entry (1 invalid, 2 valid). */
 int vmx_enter_guest(struct guest_regs *regs, int launched);

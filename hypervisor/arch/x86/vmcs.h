@@ -132,6 +132,8 @@
 #define PIN_EXTERNAL_INTERRUPT_EXITING (1u << 0)
 #define PIN_NMI_EXITING		       (1u << 3)
 #define PIN_VIRTUAL_NMIS	       (1u << 5)
+#define PROC_INTERRUPT_WINDOW_EXITING  (1u << 2)
+#define PROC_NMI_WINDOW_EXITING	       (1u << 22)
 #define PROC_HLT_EXITING	       (1u << 7)
 #define PROC_UNCONDITIONAL_IO	       (1u << 24)
 #define PROC_USE_IO_BITMAPS	       (1u << 25)
@@ -160,6 +162,15 @@
 #define INTR_TYPE_EXTERNAL	(0u << 8)
 #define INTR_TYPE_NMI		(2u << 8)
 #define INTR_TYPE_HW_EXCEPTION	(3u << 8)
+#define INTR_TYPE_MASK		(7u << 8)
+#define INTR_TYPE_SW_INTERRUPT	(4u << 8)
+#define INTR_TYPE_PRIV_SW_EXC	(5u << 8)
+#define INTR_TYPE_SW_EXCEPTION	(6u << 8)
+
+/* Guest interruptibility state. */
+#define INTERRUPTIBILITY_STI	(1u << 0)
+#define INTERRUPTIBILITY_MOV_SS (1u << 1)
+#define INTERRUPTIBILITY_NMI	(1u << 3)
 
 /* Exit reasons (basic, bits 15:0) */
 #define EXIT_REASON_EXCEPTION_NMI	0

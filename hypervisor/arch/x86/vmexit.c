@@ -8,8 +8,11 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
+#include "arch/x86/power.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/virq.h"
 #include "core/vm.h"
+#include "debug/console.h"
 #include "debug/log.h"
 #include "lib/format.h"
 
@@ -42,15 +45,36 @@ static void handle_exception_or_nmi(struct vcpu *vcpu)
 
 static void handle_triple_fault(struct vcpu *vcpu)
 {
+	if (vcpu->vm->is_service_vm) {
+		/* What a PC does on shutdown: the chipset resets. Linux reboots this way last. */
+		pr_warn("vcpu %u: triple fault in the Service VM: resetting the machine", vcpu->id);
+		vcpu_dump(vcpu);
+		power_reboot();
+	}
 	vcpu_fail(vcpu, "triple fault");
 }
 
+/*
+ * HLT: the vCPU sleeps on its physical CPU until it has an interrupt it
+ * would take (or an NMI / INIT). The check and the STI;HLT pair leave no
+ * gap: an interrupt after the check is held until HLT, which it ends.
+ */
 static void handle_hlt(struct vcpu *vcpu)
 {
 	vcpu_skip_instruction(vcpu);
-	/* Until interrupts are virtualized, a halted guest is woken by the next host tick. */
-	cpu_wait_for_interrupt();
-	irq_disable();
+	vcpu->halts++;
+	while (!virq_wakeup_pending(vcpu) && vcpu->vm->state == VM_RUNNING) {
+		cpu_wait_for_interrupt();
+		irq_disable();
+		vcpu_serve_dump_request(vcpu);
+	}
+	vcpu->halt_wakeups++;
+}
+
+static void handle_init_signal(struct vcpu *vcpu)
+{
+	/* A physical INIT meant for this CPU: only a reset sends one. Nothing to keep. */
+	pr_warn("vcpu %u: INIT signal on CPU %u ignored", vcpu->id, vcpu->pcpu);
 }
 
 static void handle_pause(struct vcpu *vcpu)
@@ -81,6 +105,9 @@ static const struct exit_handler exit_table[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_EXCEPTION_NMI] = { "exception/NMI", handle_exception_or_nmi },
 	[EXIT_REASON_EXTERNAL_INTR] = { "external interrupt", handle_external_interrupt },
 	[EXIT_REASON_TRIPLE_FAULT] = { "triple fault", handle_triple_fault },
+	[EXIT_REASON_INIT] = { "INIT signal", handle_init_signal },
+	[EXIT_REASON_INTR_WINDOW] = { "interrupt window", vmexit_interrupt_window },
+	[EXIT_REASON_NMI_WINDOW] = { "NMI window", vmexit_nmi_window },
 	[EXIT_REASON_CPUID] = { "CPUID", vmexit_cpuid },
 	[EXIT_REASON_HLT] = { "HLT", handle_hlt },
 	[EXIT_REASON_VMCALL] = { "VMCALL", handle_vmcall },
@@ -131,4 +158,20 @@ void vmexit_dispatch(struct vcpu *vcpu)
 		return;
 	}
 	exit_table[reason].handle(vcpu);
+}
+
+void vmexit_print_stats(const struct vm *vm)
+{
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+
+		console_printf("VM %u vCPU %u: %llu exits\n", vm->id, v->id,
+			       (unsigned long long)v->exits_total);
+		for (uint32_t r = 0; r < EXIT_REASON_COUNT; r++)
+			if (v->exit_counts[r])
+				console_printf(
+				    "  %-2u %-22s %10llu  %8llu cycles/exit\n", r,
+				    vmexit_reason_name(r), (unsigned long long)v->exit_counts[r],
+				    (unsigned long long)(v->exit_cycles[r] / v->exit_counts[r]));
+	}
 }

@@ -15,6 +15,9 @@ struct exit_handler {
 /* Reads the exit information and calls the handler from the exit table. */
 void vmexit_dispatch(struct vcpu *vcpu);
 const char *vmexit_reason_name(uint32_t reason);
+struct vm;
+/* Exits per reason per vCPU, with cycles per exit: for the shell and at power-off. */
+void vmexit_print_stats(const struct vm *vm);
 
 /* Control-register virtualization (vmexit_cr.c). */
 uint64_t vcpu_cr0_host_owned(void);
@@ -38,7 +41,9 @@ void vmexit_cpuid(struct vcpu *vcpu);
 void vmexit_ept_violation(struct vcpu *vcpu);
 
 /* Port I/O (vmexit_io.c). */
-void vm_io_bitmap_init(uint8_t *bitmap);
+struct vm;
+/* Traps every port the VM's I/O registry holds, and the console UART. */
+void vm_io_bitmap_init(struct vm *vm);
 void vmexit_io(struct vcpu *vcpu);
 
 #endif

@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmexit.h"
+#include "arch/x86/vcpu.h"
 #include "core/vm.h"
 
 #define CPUID_HV_BASE		0x40000000u
@@ -17,6 +18,7 @@
 #define CPUID1_ECX_HYPERVISOR	(1u << 31)
 #define CPUID1_ECX_OSXSAVE	(1u << 27)
 #define CPUID1_EDX_APIC		(1u << 9)
+#define CPUID6_EAX_ARAT		(1u << 2)
 
 static void cpuid_hypervisor_leaves(const struct vcpu *vcpu, uint32_t leaf, struct cpuid_regs *r)
 {
@@ -37,6 +39,47 @@ static void cpuid_hypervisor_leaves(const struct vcpu *vcpu, uint32_t leaf, stru
 	}
 }
 
+/*
+ * What differs from the host: no VMX or MONITOR; the virtual LAPIC (xAPIC,
+ * x2APIC, TSC deadline, always-running timer); the TSC frequency the
+ * hypervisor measured, as a 1:1 "crystal", which is also the vLAPIC
+ * timer's rate, so Linux needs no calibration and gets it right.
+ */
+static void virtualize_leaf(const struct vcpu *vcpu, uint32_t leaf, struct cpuid_regs *r)
+{
+	uint32_t tsc_mhz = (uint32_t)(tsc_hz() / 1000000);
+
+	switch (leaf) {
+	case 1:
+		r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_MONITOR);
+		r->ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE;
+		/* OSXSAVE mirrors the guest's CR4, not the hypervisor's. */
+		r->ecx &= ~CPUID1_ECX_OSXSAVE;
+		if (vcpu_visible_cr4() & CR4_OSXSAVE)
+			r->ecx |= CPUID1_ECX_OSXSAVE;
+		r->edx |= CPUID1_EDX_APIC;
+		r->ebx = (r->ebx & 0x00ffffffu) | ((vcpu->vlapic.apic_id & 0xff) << 24);
+		break;
+	case 5: /* MONITOR/MWAIT: hidden above */
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+		break;
+	case 6:
+		r->eax |= CPUID6_EAX_ARAT;
+		break;
+	case 0x15:
+		r->eax = 1;
+		r->ebx = 1;
+		r->ecx = (uint32_t)tsc_hz();
+		break;
+	case 0x16:
+		r->eax = tsc_mhz;
+		r->ebx = tsc_mhz;
+		break;
+	default:
+		break;
+	}
+}
+
 void vmexit_cpuid(struct vcpu *vcpu)
 {
 	uint64_t *g = vcpu->regs.gpr;
@@ -48,22 +91,7 @@ void vmexit_cpuid(struct vcpu *vcpu)
 		cpuid_hypervisor_leaves(vcpu, leaf, &r);
 	} else {
 		cpuid_count(leaf, subleaf, &r);
-		if (leaf == 1) {
-			/*
-			 * The local APIC is virtualized in a later step; until then the
-			 * Service VM runs without one rather than touch the physical one.
-			 */
-			r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE |
-				   CPUID1_ECX_MONITOR);
-			r.ecx |= CPUID1_ECX_HYPERVISOR;
-			/* OSXSAVE mirrors the guest's CR4, not the hypervisor's. */
-			r.ecx &= ~CPUID1_ECX_OSXSAVE;
-			if (vcpu_visible_cr4() & CR4_OSXSAVE)
-				r.ecx |= CPUID1_ECX_OSXSAVE;
-			r.edx &= ~CPUID1_EDX_APIC;
-			/* Initial APIC id = the vCPU id (the Service VM's vCPUs map 1:1). */
-			r.ebx = (r.ebx & 0x00ffffffu) | (vcpu->id << 24);
-		}
+		virtualize_leaf(vcpu, leaf, &r);
 	}
 	g[GUEST_RAX] = r.eax;
 	g[GUEST_RBX] = r.ebx;

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Port I/O exits. The I/O bitmap lets the Service VM reach every port
- * directly except the few the hypervisor emulates or keeps: its console
- * UART and the virtual COM1 it gives the Service VM instead.
+ * directly except the ones the hypervisor emulates (everything in the VM's
+ * I/O registry: the virtual COM1, the 8259 pair, the ACPI PM1 control
+ * registers) and its own console UART.
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmexit.h"
 #include "core/vm.h"
 #include "debug/uart16550.h"
+#include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "vdev/vuart.h"
 
-#define COM1_BASE  0x3f8
 #define UART_PORTS 8
 
 #define IO_QUAL_SIZE(q)	  (((q)&7) + 1)
@@ -20,43 +20,47 @@
 #define IO_QUAL_STRING(q) (((q) >> 4) & 1)
 #define IO_QUAL_PORT(q)	  ((uint16_t)((q) >> 16))
 
-static void io_bitmap_trap(uint8_t *bitmap, uint16_t first, uint16_t count)
+static void io_bitmap_trap(uint8_t *bitmap, uint64_t first, uint64_t end)
 {
-	for (uint32_t port = first; port < (uint32_t)first + count && port <= 0xffff; port++)
+	for (uint64_t port = first; port < end && port <= 0xffff; port++)
 		bitmap[port / 8] |= (uint8_t)(1u << (port % 8));
 }
 
-void vm_io_bitmap_init(uint8_t *bitmap)
+void vm_io_bitmap_init(struct vm *vm)
 {
 	uint64_t console_port = uart_io_port();
+	const struct io_registry *reg = &vm->io;
 
-	memset(bitmap, 0, 2 * 4096);
-	io_bitmap_trap(bitmap, COM1_BASE, UART_PORTS);
+	memset(vm->io_bitmap, 0, 2 * 4096);
+	for (uint32_t i = 0; i < reg->port_table.count; i++)
+		io_bitmap_trap(vm->io_bitmap, reg->port[i].start, reg->port[i].end);
 	if (console_port)
-		io_bitmap_trap(bitmap, (uint16_t)console_port, UART_PORTS);
+		io_bitmap_trap(vm->io_bitmap, console_port, console_port + UART_PORTS);
 }
 
-static bool port_in(uint16_t port, uint16_t base)
+/*
+ * One access through the registry. A width the device does not take is
+ * split into bytes, as the bus would do for byte-wide registers; ports no
+ * device claims (the hypervisor's own UART) read as all ones and ignore
+ * writes.
+ */
+static uint32_t io_access(struct vm *vm, uint16_t port, uint32_t size, bool is_write, uint32_t data)
 {
-	return port >= base && port < base + UART_PORTS;
-}
+	const struct io_range *r = io_registry_find_port(&vm->io, port);
+	uint64_t value = data;
 
-/* One byte of an access; wider accesses to byte registers are split, as the bus would. */
-static uint8_t io_read_byte(struct vcpu *vcpu, uint16_t port)
-{
-	struct vm *vm = vcpu->vm;
+	if (r && size > 1 && !(r->handler.widths & size)) {
+		uint32_t result = 0;
 
-	if (port_in(port, COM1_BASE) && vm->console_uart)
-		return vuart_read(vm->console_uart, port - COM1_BASE);
-	return 0xff; /* the hypervisor's own UART: nothing there for the guest */
-}
-
-static void io_write_byte(struct vcpu *vcpu, uint16_t port, uint8_t value)
-{
-	struct vm *vm = vcpu->vm;
-
-	if (port_in(port, COM1_BASE) && vm->console_uart)
-		vuart_write(vm->console_uart, port - COM1_BASE, value);
+		for (uint32_t i = 0; i < size; i++)
+			result |= io_access(vm, (uint16_t)(port + i), 1, is_write,
+					    (data >> (8 * i)) & 0xff)
+				  << (8 * i);
+		return result;
+	}
+	if (io_registry_port_access(&vm->io, port, size, is_write, &value) != 0 && !is_write)
+		value = ~0ull;
+	return (uint32_t)value;
 }
 
 void vmexit_io(struct vcpu *vcpu)
@@ -74,18 +78,17 @@ void vmexit_io(struct vcpu *vcpu)
 		return;
 	}
 	if (IO_QUAL_IN(q)) {
-		uint32_t value = 0;
+		uint32_t value = io_access(vcpu->vm, port, size, false, 0);
 
-		for (uint32_t i = 0; i < size; i++)
-			value |= (uint32_t)io_read_byte(vcpu, (uint16_t)(port + i)) << (8 * i);
+		if (size < 4)
+			value &= (1u << (8 * size)) - 1;
 		/* IN to AL/AX keeps the rest of RAX; IN to EAX zero-extends. */
 		if (size == 4)
 			*rax = value;
 		else
 			*rax = (*rax & ~((1ull << (8 * size)) - 1)) | value;
 	} else {
-		for (uint32_t i = 0; i < size; i++)
-			io_write_byte(vcpu, (uint16_t)(port + i), (uint8_t)(*rax >> (8 * i)));
+		io_access(vcpu->vm, port, size, true, (uint32_t)*rax);
 	}
 	vcpu_skip_instruction(vcpu);
 }

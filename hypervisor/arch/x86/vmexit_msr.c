@@ -10,10 +10,8 @@
 #include "arch/x86/vmexit.h"
 #include "debug/log.h"
 #include "lib/string.h"
+#include "vdev/vlapic.h"
 
-#define MSR_APIC_BASE_BSP      (1ull << 8)
-#define MSR_APIC_BASE_ENABLE   (1ull << 11)
-#define XAPIC_DEFAULT_BASE     0xfee00000ull
 #define FEATURE_CONTROL_LOCKED 1ull
 /* Fast strings on; branch trace and PEBS reported unavailable. */
 #define MISC_ENABLE_VIRTUAL ((1ull << 0) | (1ull << 11) | (1ull << 12))
@@ -54,6 +52,13 @@ void vm_msr_bitmap_init(uint8_t *bitmap)
 	}
 }
 
+/* The local APIC's MSRs belong to the vCPU's virtual LAPIC. */
+static bool is_vlapic_msr(uint32_t msr)
+{
+	return msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_TSC_DEADLINE ||
+	       (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
+}
+
 static void inject_gp(struct vcpu *vcpu)
 {
 	vcpu_inject_exception(vcpu, 13, true, 0);
@@ -64,11 +69,17 @@ void vmexit_rdmsr(struct vcpu *vcpu)
 	uint32_t msr = (uint32_t)vcpu->regs.gpr[GUEST_RCX];
 	uint64_t value;
 
+	if (is_vlapic_msr(msr)) {
+		if (vlapic_rdmsr(&vcpu->vlapic, msr, &value) != 0) {
+			inject_gp(vcpu);
+			return;
+		}
+		vcpu->regs.gpr[GUEST_RAX] = (uint32_t)value;
+		vcpu->regs.gpr[GUEST_RDX] = value >> 32;
+		vcpu_skip_instruction(vcpu);
+		return;
+	}
 	switch (msr) {
-	case MSR_IA32_APIC_BASE:
-		value = XAPIC_DEFAULT_BASE | MSR_APIC_BASE_ENABLE |
-			(vcpu->id == 0 ? MSR_APIC_BASE_BSP : 0);
-		break;
 	case MSR_IA32_FEATURE_CONTROL:
 		/* Locked with VMX off: guests see no VMX. */
 		value = FEATURE_CONTROL_LOCKED;
@@ -78,7 +89,7 @@ void vmexit_rdmsr(struct vcpu *vcpu)
 		value = MISC_ENABLE_VIRTUAL;
 		break;
 	default:
-		/* VMX capabilities, TSC deadline and x2APIC are not offered to the guest. */
+		/* VMX capabilities are not offered to the guest. */
 		inject_gp(vcpu);
 		return;
 	}
@@ -92,10 +103,17 @@ void vmexit_wrmsr(struct vcpu *vcpu)
 	uint32_t msr = (uint32_t)vcpu->regs.gpr[GUEST_RCX];
 	uint64_t value = (vcpu->regs.gpr[GUEST_RDX] << 32) | (uint32_t)vcpu->regs.gpr[GUEST_RAX];
 
+	if (is_vlapic_msr(msr)) {
+		if (vlapic_wrmsr(&vcpu->vlapic, msr, value) != 0) {
+			inject_gp(vcpu);
+			return;
+		}
+		vcpu_skip_instruction(vcpu);
+		return;
+	}
 	switch (msr) {
-	case MSR_IA32_APIC_BASE:
 	case MSR_IA32_MISC_ENABLE:
-		/* Accepted and ignored: the hypervisor owns the local APIC and these bits. */
+		/* Accepted and ignored: the hypervisor owns these bits. */
 		pr_debug("vcpu %u: WRMSR 0x%x <- 0x%llx ignored", vcpu->id, msr,
 			 (unsigned long long)value);
 		break;
