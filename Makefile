@@ -26,10 +26,18 @@ unit-tests:
 deps-build deps-run deps-test:
 	@sh scripts/install-deps.sh $(patsubst deps-%,%,$@)
 
+# The Service VM of `make run`: Debian's own kernel (fetched once with apt into
+# /var/cache/acrn-tests) and a busybox initramfs with a shell on the console.
+RUN_KERNEL_ARGS ?= console=ttyS0,115200
 run: deps-run
 	@$(MAKE) --no-print-directory hypervisor
+	@mkdir -p $(BUILD)/run-guest
+	python3 tests/e2e/guest.py initramfs -o $(BUILD)/run-guest/initrd.cpio.gz \
+		--init tests/e2e/initramfs/run-init
 	python3 tests/e2e/hvrun.py --interactive --cpus $(RUN_CPUS) --mem $(RUN_MEM) \
-		--hv $(HV_BUILD)/acrn.bin --out $(BUILD)/run --cmdline "$(RUN_CMDLINE)"
+		--hv $(HV_BUILD)/acrn.bin --out $(BUILD)/run --cmdline "$(RUN_CMDLINE)" \
+		--module "$$(python3 tests/e2e/guest.py kernel | cut -d' ' -f2)=Linux_bzImage $(RUN_KERNEL_ARGS)" \
+		--module "$(BUILD)/run-guest/initrd.cpio.gz=Linux_initrd"
 
 test: deps-test
 	python3 tests/run_tests.py --build $(BUILD)

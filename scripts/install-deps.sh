@@ -5,7 +5,7 @@
 set -eu
 
 build="gcc make binutils libc6-dev python3 git"
-emulate="bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools qemu-system-x86"
+emulate="bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools qemu-system-x86 busybox-static"
 tests="libcmocka-dev clang-format cpio busybox-static"
 
 case "${1:-test}" in
