@@ -28,7 +28,8 @@ deps-build deps-run deps-test:
 
 # The Service VM of `make run`: Debian's own kernel (fetched once with apt into
 # /var/cache/acrn-tests) and a busybox initramfs with a shell on the console.
-RUN_KERNEL_ARGS ?= console=ttyS0,115200
+# clearcpuid=aperfmperf: Bochs lists APERF/MPERF in CPUID but has no such MSRs.
+RUN_KERNEL_ARGS ?= console=ttyS0,115200 clearcpuid=aperfmperf
 run: deps-run
 	@$(MAKE) --no-print-directory hypervisor
 	@mkdir -p $(BUILD)/run-guest

@@ -4,6 +4,9 @@
 #include <stdbool.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/ioapic.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "core/cmdline.h"
 #include "core/timer.h"
@@ -151,6 +154,45 @@ static void shell_poll_tick(struct timer *timer)
 	}
 }
 
+static void console_rx_interrupt(uint32_t vector, struct trap_frame *frame)
+{
+	(void)vector;
+	(void)frame;
+	shell_poll_tick(NULL);
+}
+
+/*
+ * Where the console is a legacy COM port, its receive interrupt serves the
+ * input as it arrives: a paste at 115200 baud fills the 16-byte FIFO in
+ * 1.4 ms, faster than the poll. The poll stays for MMIO UARTs and as a
+ * safety net.
+ */
+static void shell_route_console_irq(void)
+{
+	uint32_t isa_irq, gsi;
+	bool level, active_low;
+
+	switch (uart_io_port()) {
+	case 0x3f8:
+	case 0x3e8:
+		isa_irq = 4;
+		break;
+	case 0x2f8:
+	case 0x2e8:
+		isa_irq = 3;
+		break;
+	default:
+		return;
+	}
+	gsi = ioapic_isa_irq_to_gsi(isa_irq, &level, &active_low);
+	if (irq_register(VECTOR_CONSOLE, console_rx_interrupt) != 0)
+		return;
+	if (ioapic_program_gsi(gsi, VECTOR_CONSOLE, this_cpu()->apic_id, level, active_low,
+			       false) != 0)
+		return;
+	uart_enable_rx_interrupt();
+}
+
 void shell_start(const char *boot_commands)
 {
 	static struct timer poll_timer;
@@ -172,4 +214,5 @@ void shell_start(const char *boot_commands)
 	 */
 	timer_start(&poll_timer, rdtsc() + tsc_from_us(SHELL_POLL_US), tsc_from_us(SHELL_POLL_US),
 		    shell_poll_tick, NULL);
+	shell_route_console_irq();
 }

@@ -20,6 +20,8 @@
 #define LCR_DLAB	 0x80
 #define FCR_ENABLE_CLEAR 0x07
 #define MCR_DTR_RTS	 0x03
+#define MCR_OUT2	 0x08
+#define IER_RX_DATA	 0x01
 
 /* Transmit gives up after this many polls so a dead UART cannot hang the hypervisor. */
 #define UART_TX_SPIN_LIMIT 100000
@@ -111,4 +113,13 @@ int uart_read_char(void)
 uint64_t uart_io_port(void)
 {
 	return uart_kind == UART_KIND_PORT ? uart_base : 0;
+}
+
+void uart_enable_rx_interrupt(void)
+{
+	if (uart_kind == UART_KIND_DISABLED)
+		return;
+	/* OUT2 gates the UART's interrupt line onto the ISA bus on PCs. */
+	uart_reg_write(UART_MCR, MCR_DTR_RTS | MCR_OUT2);
+	uart_reg_write(UART_IER, IER_RX_DATA);
 }

@@ -17,5 +17,7 @@ int uart_read_char(void);
 const char *uart_describe(void);
 uint64_t uart_mmio_base(void);
 uint64_t uart_io_port(void);
+/* Raise the UART's interrupt when a byte arrives (the caller routes its IRQ). */
+void uart_enable_rx_interrupt(void);
 
 #endif

@@ -43,25 +43,46 @@ def grub_quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def build_iso(out, hv_image, cmdline, modules):
+def bare_linux_entry(root, modules):
+    """The same kernel and initrd booted by GRUB directly (no hypervisor), for comparisons."""
+    lines = ["menuentry 'Linux without the hypervisor' {"]
+    for path, string in modules:
+        words = shlex.split(string)
+        name = os.path.basename(path)
+        shutil.copy(path, os.path.join(root, "boot", name))
+        if words and words[0] == "Linux_bzImage":
+            lines.append("  linux /boot/%s %s" % (name, " ".join(grub_quote(w) for w in words[1:])))
+        elif words and words[0] == "Linux_initrd":
+            lines.append("  initrd /boot/%s" % name)
+    return lines + ["}"]
+
+
+def build_iso(out, hv_image, cmdline, modules, bare=False):
     root = os.path.join(out, "iso")
     os.makedirs(os.path.join(root, "boot", "grub"), exist_ok=True)
-    shutil.copy(hv_image, os.path.join(root, "boot", "acrn.bin"))
     lines = [
         "serial --unit=0 --speed=115200",
         "terminal_input serial console",
         "terminal_output serial console",
         "set timeout=0",
-        "menuentry 'ACRN hypervisor' {",
-        # One GRUB word per option: GRUB re-quotes words with blanks as "..." itself.
-        "  multiboot2 /boot/acrn.bin " + " ".join(grub_quote(w) for w in shlex.split(cmdline)),
     ]
+    if bare:
+        lines += bare_linux_entry(root, modules)
+        modules = []
+    else:
+        shutil.copy(hv_image, os.path.join(root, "boot", "acrn.bin"))
+        lines += [
+            "menuentry 'ACRN hypervisor' {",
+            # One GRUB word per option: GRUB re-quotes words with blanks as "..." itself.
+            "  multiboot2 /boot/acrn.bin " + " ".join(grub_quote(w) for w in shlex.split(cmdline)),
+        ]
     for i, (path, string) in enumerate(modules):
         name = "mod%d-%s" % (i, os.path.basename(path))
         shutil.copy(path, os.path.join(root, "boot", name))
         words = " ".join(grub_quote(w) for w in shlex.split(string))
         lines.append("  module2 /boot/%s %s" % (name, words))
-    lines.append("}")
+    if not bare:
+        lines.append("}")
     with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
         f.write("\n".join(lines) + "\n")
     iso = os.path.join(out, "boot.iso")
@@ -296,6 +317,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--out", default=None, help="output folder (default: a new temp folder)")
     ap.add_argument("--interactive", action="store_true", help="console on this terminal")
+    ap.add_argument("--bare-linux", action="store_true",
+                    help="boot the Linux_bzImage/Linux_initrd modules with GRUB directly, "
+                         "without the hypervisor (baseline for benchmarks)")
     ap.add_argument("--quiet", action="store_true", help="do not echo the serial log")
     ap.add_argument("--send", action="append", default=[], metavar="REGEX=TEXT",
                     help="type TEXT (\\n, \\r, \\xNN escapes) on the console once REGEX appears")
@@ -311,7 +335,7 @@ def main():
     for m in args.module:
         path, _, string = m.partition("=")
         modules.append((path, string))
-    iso = build_iso(out, args.hv, args.cmdline, modules)
+    iso = build_iso(out, args.hv, args.cmdline, modules, bare=args.bare_linux)
     serial = os.path.join(out, "serial.log")
     start = time.monotonic()
     result = {"out": out, "serial_log": serial, "emulator": args.emulator, "cpus": args.cpus}

@@ -31,6 +31,7 @@ struct ioapic_unit {
 };
 
 static struct ioapic_unit ioapic_units[ACPI_MAX_IOAPICS];
+static const struct acpi_info *ioapic_acpi;
 static uint32_t ioapic_unit_count;
 /* IOREGSEL and IOWIN are one shared pair per IOAPIC: accesses from different CPUs must not mix. */
 static struct spinlock ioapic_lock = SPINLOCK_INIT;
@@ -64,6 +65,7 @@ static void ioapic_write(uint64_t base, uint32_t reg, uint32_t value)
 
 void legacy_interrupts_quiesce(const struct acpi_info *acpi)
 {
+	ioapic_acpi = acpi;
 	pic_remap_and_mask();
 	for (uint32_t i = 0; i < acpi->ioapic_count; i++) {
 		uint64_t base = acpi->ioapics[i].address;
@@ -148,4 +150,22 @@ void ioapic_mask_gsi(uint32_t gsi, bool masked)
 	low = masked ? (low | IOAPIC_RTE_MASKED) : (low & ~IOAPIC_RTE_MASKED);
 	ioapic_write(u->base, reg, low);
 	spinlock_release(&ioapic_lock);
+}
+
+uint32_t ioapic_isa_irq_to_gsi(uint32_t irq, bool *level, bool *active_low)
+{
+	*level = false;
+	*active_low = false;
+	for (uint32_t i = 0; ioapic_acpi && i < ioapic_acpi->override_count; i++) {
+		const struct acpi_override *o = &ioapic_acpi->overrides[i];
+
+		if (o->bus != 0 || o->source_irq != irq)
+			continue;
+		/* MPS INTI flags: polarity bits 1:0 (3 = active low), trigger bits 3:2 (3 = level).
+		 */
+		*active_low = (o->flags & 3) == 3;
+		*level = ((o->flags >> 2) & 3) == 3;
+		return o->gsi;
+	}
+	return irq;
 }

@@ -25,6 +25,8 @@ bool ioapic_gsi_exists(uint32_t gsi);
  */
 int ioapic_program_gsi(uint32_t gsi, uint8_t vector, uint32_t dest_apic_id, bool level,
 		       bool active_low, bool masked);
+/* The GSI of ISA IRQ irq (MADT interrupt source overrides), with its trigger and polarity. */
+uint32_t ioapic_isa_irq_to_gsi(uint32_t irq, bool *level, bool *active_low);
 /* Sets or clears the mask bit of gsi's pin, leaving the rest of the entry. */
 void ioapic_mask_gsi(uint32_t gsi, bool masked);
 

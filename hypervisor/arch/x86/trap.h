@@ -12,6 +12,7 @@
 #define VECTOR_FIRST_EXTERNAL 32
 #define VECTOR_GSI_FIRST      0x30 /* + GSI: physical IOAPIC pins routed to a VM */
 #define VECTOR_GSI_LAST	      0xdf
+#define VECTOR_CONSOLE	      0xe0 /* the console UART's receive interrupt */
 #define VECTOR_TIMER	      0xef
 #define VECTOR_KICK	      0xf0 /* makes a CPU leave its guest and look at its vCPU */
 #define VECTOR_SPURIOUS	      0xff

@@ -5,6 +5,7 @@
  *   svm-check hvmem   the hypervisor's memory (the reserved hole in the e820
  *                     the hypervisor gave us) reads as all ones through
  *                     /dev/mem and ignores writes
+ *   svm-check tsc     the TSC now (under Bochs: emulated time since reset)
  * Each prints one "svm-check: ..." line and exits 0 on success, 1 on failure.
  */
 #include <cpuid.h>
@@ -166,6 +167,10 @@ int main(int argc, char **argv)
 		return check_cpuid();
 	if (argc == 2 && strcmp(argv[1], "hvmem") == 0)
 		return check_hvmem();
-	fprintf(stderr, "usage: svm-check cpuid|hvmem\n");
+	if (argc == 2 && strcmp(argv[1], "tsc") == 0) {
+		printf("%llu\n", (unsigned long long)__builtin_ia32_rdtsc());
+		return 0;
+	}
+	fprintf(stderr, "usage: svm-check cpuid|hvmem|tsc\n");
 	return 2;
 }

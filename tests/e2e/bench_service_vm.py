@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Service VM benchmark: what the hypervisor costs a booting and an idle Linux, on Bochs.
+
+The same Debian kernel and benchmark initramfs boot twice on the same emulated machine:
+GRUB -> Linux directly (the baseline) and GRUB -> acrn.bin -> Linux as the Service VM.
+The initramfs prints the TSC at its first line. Under Bochs (`clock: sync=none`) the TSC
+is emulated time, counted in instruction slots since reset, so it does not depend on how
+busy this machine is; the ratio hypervisor/bare is the virtualization overhead of the
+boot. The hypervisor's VM-exit counts per reason are taken when the first line appears
+(through its shell) and after 10 s of idle (at the S5 power-off); their difference is the
+idle cost.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+KERNEL_ARGS = "console=ttyS0,115200 clearcpuid=aperfmperf quiet"
+
+
+def payload(out):
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import run_tests  # noqa: E402  (shares the kernel/initramfs builders)
+    vmlinuz, _ = run_tests.service_vm_payload(out)
+    initrd = os.path.join(out, "bench-initrd.cpio.gz")
+    r = subprocess.run([sys.executable, os.path.join(HERE, "guest.py"), "initramfs", "-o", initrd,
+                        "--init", os.path.join(HERE, "initramfs", "bench-init"),
+                        "--add", os.path.join(out, "e2e", "svm-check") + ":/bin/svm-check"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        sys.exit("bench: cannot build the initramfs:\n" + r.stdout)
+    return vmlinuz, initrd
+
+
+def parse_exits(text):
+    """{vcpu: {reason name: count}} from the hypervisor's exit table."""
+    table, vcpu = {}, None
+    for line in text.splitlines():
+        m = re.match(r"VM \d+ vCPU (\d+): \d+ exits", line)
+        if m:
+            vcpu = int(m.group(1))
+            table[vcpu] = {}
+            continue
+        m = re.match(r"\s+\d+\s+(.+?)\s+(\d+)\s+(\d+) cycles/exit", line)
+        if m and vcpu is not None:
+            table[vcpu][m.group(1)] = int(m.group(2))
+    return table
+
+
+def boot(hv, out, cpus, modules, bare):
+    args = [sys.executable, os.path.join(HERE, "hvrun.py"), "--quiet", "--hv", hv, "--out", out,
+            "--cpus", str(cpus), "--timeout", "900", "--cmdline", "loglevel=1",
+            "--expect", r"BENCH: first line tsc=\d+", "--expect", "BENCH: done",
+            "--require-power-off"] + modules
+    if bare:
+        args.append("--bare-linux")
+    else:
+        args += ["--send", r"BENCH: idle 10 s=\x00vmexit\r\x00",
+                 "--expect", "ACPI S5 requested by the Service VM"]
+    t0 = time.monotonic()
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wall = time.monotonic() - t0
+    serial = open(os.path.join(out, "serial.log"), errors="replace").read()
+    m = re.search(r"BENCH: first line tsc=(\d+)", serial)
+    if r.returncode != 0 or not m:
+        sys.exit("bench: run failed (%s):\n%s" % (out, r.stdout[-2000:]))
+    res = {"tsc": int(m.group(1)), "wall": wall}
+    if not bare:
+        head, _, tail = serial.partition("ACPI S5 requested by the Service VM")
+        res["boot_exits"] = parse_exits(head.rpartition("BENCH: idle 10 s")[2])
+        res["final_exits"] = parse_exits(tail)
+    return res
+
+
+def total_by_reason(table):
+    out = {}
+    for per_vcpu in table.values():
+        for reason, n in per_vcpu.items():
+            out[reason] = out.get(reason, 0) + n
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hv", default="build/hypervisor/acrn.bin")
+    ap.add_argument("--out", default="build/bench-svm")
+    ap.add_argument("--cpus", type=int, action="append", default=None)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    vmlinuz, initrd = payload(args.out)
+    modules = ["--module", "%s=Linux_bzImage %s" % (vmlinuz, KERNEL_ARGS),
+               "--module", "%s=Linux_initrd" % initrd]
+    for cpus in args.cpus or [1]:
+        bare = boot(args.hv, os.path.join(args.out, "%dcpu-bare" % cpus), cpus, modules, True)
+        hv = boot(args.hv, os.path.join(args.out, "%dcpu-hv" % cpus), cpus, modules, False)
+        print("Reset -> initramfs first line, %d CPU(s) (Bochs corei7_skylake_x, 512 MiB, "
+              "TSC = emulated instruction slots)" % cpus)
+        print("  bare Linux          %14d" % bare["tsc"])
+        print("  under the hypervisor %13d   ratio %.3f" % (hv["tsc"], hv["tsc"] / bare["tsc"]))
+        boot_exits = total_by_reason(hv["boot_exits"])
+        final = total_by_reason(hv["final_exits"])
+        print("  VM exits during the boot (all vCPUs), and during the following ~11 s idle:")
+        for reason in sorted(final, key=lambda k: -final[k]):
+            print("    %-22s %10d %10d" % (reason, boot_exits.get(reason, 0),
+                                          final[reason] - boot_exits.get(reason, 0)))
+        print("  wall: bare %.0f s, hypervisor %.0f s" % (bare["wall"], hv["wall"]))
+
+
+if __name__ == "__main__":
+    main()
