@@ -8,6 +8,7 @@
 
 #include "include/layout.h"
 #include "core/io_registry.h"
+#include "core/mtrr.h"
 #include "lib/pagetable.h"
 #include "lib/spinlock.h"
 #include "vdev/vioapic.h"
@@ -48,7 +49,8 @@ struct vm {
 	uint32_t vcpu_count;
 	struct vcpu *vcpus[HV_MAX_CPUS];
 	struct vuart *console_uart;
-	struct io_registry io; /* emulated port and MMIO ranges */
+	struct io_registry io;	/* emulated port and MMIO ranges */
+	struct mtrr_state mtrr; /* the guest's MTRRs; EPT memory types follow them */
 	struct spinlock uart_lock;
 
 	/* Interrupt controllers shared by the vCPUs (arch/x86/virq.c), under irq_lock. */

@@ -16,9 +16,10 @@
 #include "debug/uart16550.h"
 #include "lib/string.h"
 
-#define SHELL_LINE_MAX 256
-#define SHELL_PROMPT   "ACRN:\\> "
-#define SHELL_POLL_US  10000
+#define SHELL_LINE_MAX	  256
+#define SHELL_PROMPT	  "ACRN:\\> "
+#define SHELL_POLL_US	  10000
+#define SHELL_POLL_IRQ_US 200000 /* with the receive interrupt routed */
 
 static bool is_blank(char c)
 {
@@ -135,9 +136,9 @@ void shell_switch_console(bool to_vm)
 }
 
 /*
- * Serves whatever arrived on the console; runs from the 10 ms timer on the
- * boot CPU. Ctrl+Space (a NUL byte, as upstream ACRN uses) moves the input
- * between the hypervisor shell and the Service VM's virtual COM1.
+ * Serves whatever arrived on the console; runs from the receive interrupt
+ * or the poll timer, on the boot CPU. Ctrl+Space (a NUL byte, as upstream ACRN uses) moves the
+ * input between the hypervisor shell and the Service VM's virtual COM1.
  */
 static void shell_poll_tick(struct timer *timer)
 {
@@ -167,7 +168,7 @@ static void console_rx_interrupt(uint32_t vector, struct trap_frame *frame)
  * 1.4 ms, faster than the poll. The poll stays for MMIO UARTs and as a
  * safety net.
  */
-static void shell_route_console_irq(void)
+static bool shell_route_console_irq(void)
 {
 	uint32_t isa_irq, gsi;
 	bool level, active_low;
@@ -182,15 +183,16 @@ static void shell_route_console_irq(void)
 		isa_irq = 3;
 		break;
 	default:
-		return;
+		return false;
 	}
 	gsi = ioapic_isa_irq_to_gsi(isa_irq, &level, &active_low);
 	if (irq_register(VECTOR_CONSOLE, console_rx_interrupt) != 0)
-		return;
+		return false;
 	if (ioapic_program_gsi(gsi, VECTOR_CONSOLE, this_cpu()->apic_id, level, active_low,
 			       false) != 0)
-		return;
+		return false;
 	uart_enable_rx_interrupt();
+	return true;
 }
 
 void shell_start(const char *boot_commands)
@@ -208,11 +210,13 @@ void shell_start(const char *boot_commands)
 	else
 		console_write(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
 	/*
-	 * The UART is polled from a periodic timer: the console needs no
-	 * interrupt line, and the shell keeps answering while a guest runs on
-	 * this CPU (the timer interrupt exits the guest).
+	 * Input arrives by the UART's receive interrupt where it has one (a
+	 * legacy COM port), and by a periodic poll: every 10 ms without the
+	 * interrupt (MMIO UARTs), every 200 ms as a safety net with it. Both run
+	 * on this CPU; with a guest running here, they exit it.
 	 */
-	timer_start(&poll_timer, rdtsc() + tsc_from_us(SHELL_POLL_US), tsc_from_us(SHELL_POLL_US),
+	uint64_t period = shell_route_console_irq() ? SHELL_POLL_IRQ_US : SHELL_POLL_US;
+
+	timer_start(&poll_timer, rdtsc() + tsc_from_us(period), tsc_from_us(period),
 		    shell_poll_tick, NULL);
-	shell_route_console_irq();
 }

@@ -168,6 +168,8 @@ static void cmd_time(int argc, char **argv)
 	console_printf("bring-up: %llu TSC ticks (%llu us) from GRUB's hand-off to VMX root on "
 		       "every CPU\n",
 		       (unsigned long long)bringup, (unsigned long long)tsc_to_us(bringup));
+	console_printf("hand-off: GRUB started the hypervisor at TSC %llu\n",
+		       (unsigned long long)platform.entry_tsc);
 }
 
 static void cmd_vm_list(int argc, char **argv)

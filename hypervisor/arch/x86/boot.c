@@ -207,6 +207,9 @@ __attribute__((noreturn)) void boot_primary(uint32_t magic, uint32_t mbi, uint64
 			shell_start(platform.options.has_shell_cmds ? platform.options.shell_cmds
 								    : NULL);
 			service_vm_run_boot_vcpu();
+		} else {
+			shell_start(platform.options.has_shell_cmds ? platform.options.shell_cmds
+								    : NULL);
 		}
 		pr_err("boot: the Service VM could not be started; the hypervisor shell stays up");
 	} else {

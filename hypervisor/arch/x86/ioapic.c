@@ -110,6 +110,14 @@ uint32_t ioapic_gsi_limit(void)
 	return limit;
 }
 
+uint32_t ioapic_pins_at(uint64_t address)
+{
+	for (uint32_t i = 0; i < ioapic_unit_count; i++)
+		if (ioapic_units[i].base == address)
+			return ioapic_units[i].pins;
+	return 0;
+}
+
 bool ioapic_gsi_exists(uint32_t gsi)
 {
 	uint32_t pin;

@@ -17,6 +17,8 @@ void legacy_interrupts_quiesce(const struct acpi_info *acpi);
 /* GSIs the IOAPICs serve: 0 .. ioapic_gsi_limit() - 1 (some may have no pin). */
 uint32_t ioapic_gsi_limit(void);
 bool ioapic_gsi_exists(uint32_t gsi);
+/* Pins of the IOAPIC at this address (0 if none). */
+uint32_t ioapic_pins_at(uint64_t address);
 
 /*
  * Programs the pin of gsi to send vector to the CPU with this APIC id

@@ -25,14 +25,6 @@ void power_init(const struct acpi_info *acpi)
 	power_acpi = acpi;
 }
 
-static uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 /* PM1 control registers are 16 bits wide in I/O or memory space. */
 static bool pm1_write_sleep(const struct acpi_gas *reg, uint8_t slp_typ)
 {

@@ -10,6 +10,7 @@
 #include "arch/x86/virq.h"
 #include "arch/x86/vpm.h"
 #include "arch/x86/vmexit.h"
+#include "arch/x86/vmtrr.h"
 #include "boot/bzimage.h"
 #include "core/e820.h"
 #include "core/platform.h"
@@ -37,6 +38,9 @@ static uint8_t sos_io_bitmap[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t sos_msr_bitmap[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static struct e820_entry sos_e820[E820_MAX_ENTRIES];
 static uint32_t sos_e820_count;
+static uint64_t sos_ept_top;
+static struct e820_range sos_hv[HV_RESERVED_RANGES];
+static uint32_t sos_hv_count;
 
 struct vm *service_vm(void)
 {
@@ -149,11 +153,54 @@ static int ept_map_or_report(uint64_t gpa, uint64_t size, uint64_t flags)
 }
 
 /*
- * Guest-physical = host-physical. EPT decides the memory type (host MTRRs
- * do not apply to guest accesses), so RAM is mapped write-back and the rest
- * uncached. The hypervisor's memory and the interrupt controllers it owns
- * are left out: an access there exits.
+ * Maps [0, top) with the memory types the VM's MTRRs give (with EPT the
+ * processor does not consult MTRRs for guest accesses, so EPT carries
+ * them; the guest's PAT still combines with them), then takes out what the
+ * Service VM must not reach: the hypervisor's memory and the interrupt
+ * controllers and UART the hypervisor owns, so an access there exits.
  */
+static int service_vm_map_memory(void)
+{
+	uint64_t addr = 0;
+	int err = 0;
+
+	while (!err && addr < sos_ept_top) {
+		uint64_t next;
+		uint32_t type = mtrr_type_at(&sos.mtrr, addr, &next);
+
+		if (next > sos_ept_top || next <= addr)
+			next = sos_ept_top;
+		err = ept_map_or_report(addr, next - addr,
+					EPT_RWX | ((uint64_t)type << EPT_MT_SHIFT));
+		addr = next;
+	}
+	for (uint32_t i = 0; !err && i < sos_hv_count; i++)
+		err = pt_unmap(&sos.ept, sos_hv[i].start, sos_hv[i].end - sos_hv[i].start);
+	if (!err)
+		err = pt_unmap(&sos.ept, LAPIC_PAGE, PAGE_SIZE);
+	for (uint32_t i = 0; !err && i < platform.acpi.ioapic_count; i++)
+		err = pt_unmap(&sos.ept, platform.acpi.ioapics[i].address & ~0xfffull, PAGE_SIZE);
+	if (!err && uart_mmio_base())
+		err = pt_unmap(&sos.ept, uart_mmio_base() & ~0xfffull, PAGE_SIZE);
+	return err;
+}
+
+void service_vm_memory_types_changed(struct vcpu *writer)
+{
+	if (service_vm_map_memory() != 0) {
+		vcpu_fail(writer, "cannot apply the new MTRR memory types to EPT");
+		return;
+	}
+	/* Every CPU drops translations cached with the old types before it runs the VM again. */
+	ept_flush(sos.eptp);
+	for (uint32_t i = 0; i < sos.vcpu_count; i++) {
+		if (sos.vcpus[i] == writer)
+			continue;
+		__atomic_fetch_or(&sos.vcpus[i]->requests, VCPU_REQ_FLUSH_EPT, __ATOMIC_RELEASE);
+		vcpu_kick(sos.vcpus[i]);
+	}
+}
+
 static int service_vm_build_ept(const struct e820_range *hv, uint32_t hv_count)
 {
 	uint64_t top = 4 * GIB;
@@ -165,24 +212,17 @@ static int service_vm_build_ept(const struct e820_range *hv, uint32_t hv_count)
 		if (end > top)
 			top = end;
 	}
-	top = (top + GIB - 1) & ~(GIB - 1);
+	sos_ept_top = (top + GIB - 1) & ~(GIB - 1);
+	sos_hv_count = hv_count < HV_RESERVED_RANGES ? hv_count : HV_RESERVED_RANGES;
+	for (uint32_t i = 0; i < sos_hv_count; i++)
+		sos_hv[i] = hv[i];
+	vmtrr_init_from_host(&sos.mtrr);
 	if (ept_init(&sos.ept))
 		return -ENOMEM;
-	err = ept_map_or_report(0, top, EPT_RWX | EPT_UC);
-	for (uint32_t i = 0; !err && i < sos_e820_count; i++)
-		if (sos_e820[i].type == E820_TYPE_RAM)
-			err =
-			    ept_map_or_report(sos_e820[i].addr, sos_e820[i].size, EPT_RWX | EPT_WB);
-	for (uint32_t i = 0; !err && i < hv_count; i++)
-		err = pt_unmap(&sos.ept, hv[i].start, hv[i].end - hv[i].start);
-	if (!err)
-		err = pt_unmap(&sos.ept, LAPIC_PAGE, PAGE_SIZE);
-	for (uint32_t i = 0; !err && i < platform.acpi.ioapic_count; i++)
-		err = pt_unmap(&sos.ept, platform.acpi.ioapics[i].address & ~0xfffull, PAGE_SIZE);
-	if (!err && uart_mmio_base())
-		err = pt_unmap(&sos.ept, uart_mmio_base() & ~0xfffull, PAGE_SIZE);
+	err = service_vm_map_memory();
 	if (err)
 		return err;
+	top = sos_ept_top;
 	sos.eptp = ept_pointer(&sos.ept);
 	pr_info("service-vm: EPT maps 0x0-0x%llx (%llu table pages)", (unsigned long long)top,
 		(unsigned long long)ept_pool_pages_used());
@@ -283,6 +323,7 @@ void service_vm_run_ap_vcpu(struct vcpu *v)
 	if (vcpu_setup_vmcs(v) != 0) {
 		pr_err("service-vm: cannot set up vCPU %u", v->id);
 		v->state = VCPU_FAILED;
+		__atomic_store_n(&this_cpu()->vcpu, NULL, __ATOMIC_RELEASE);
 		return;
 	}
 	ept_flush(sos.eptp);

@@ -22,6 +22,9 @@ int service_vm_create(void);
 /* Runs vCPU 0 on the boot CPU; returns only if the VM could not start. */
 void service_vm_run_boot_vcpu(void);
 struct vcpu;
+/* The guest changed its MTRRs: EPT memory types follow, on every CPU. */
+void service_vm_memory_types_changed(struct vcpu *writer);
+struct vcpu;
 /* On an application processor: runs its vCPU (which first waits for INIT/SIPI). */
 void service_vm_run_ap_vcpu(struct vcpu *v);
 struct vm *service_vm(void);

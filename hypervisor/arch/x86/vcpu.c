@@ -3,6 +3,7 @@
 #include "arch/x86/vcpu.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/ept.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/virq.h"
@@ -269,6 +270,10 @@ static void vcpu_process_requests(struct vcpu *vcpu)
 	if ((req & VCPU_REQ_SIPI) && !(req & VCPU_REQ_INIT) && vcpu->state == VCPU_RUNNING)
 		__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_SIPI, __ATOMIC_ACQ_REL);
 	vcpu_serve_dump_request(vcpu);
+	if (req & VCPU_REQ_FLUSH_EPT) {
+		__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_FLUSH_EPT, __ATOMIC_ACQ_REL);
+		ept_flush(vcpu->vm->eptp);
+	}
 	if (req & VCPU_REQ_INIT) {
 		__atomic_fetch_and(&vcpu->requests, ~(VCPU_REQ_INIT | VCPU_REQ_NMI),
 				   __ATOMIC_ACQ_REL);

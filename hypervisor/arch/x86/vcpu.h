@@ -74,10 +74,11 @@ struct vcpu {
 };
 
 /* Requests another CPU leaves for a vCPU (bits of vcpu->requests). */
-#define VCPU_REQ_NMI  (1u << 0)
-#define VCPU_REQ_INIT (1u << 1)
-#define VCPU_REQ_SIPI (1u << 2)
-#define VCPU_REQ_DUMP (1u << 3)
+#define VCPU_REQ_NMI	   (1u << 0)
+#define VCPU_REQ_INIT	   (1u << 1)
+#define VCPU_REQ_SIPI	   (1u << 2)
+#define VCPU_REQ_DUMP	   (1u << 3)
+#define VCPU_REQ_FLUSH_EPT (1u << 4)
 
 /* Asks the vCPU's CPU to print its registers (its VMCS is loaded there only). */
 void vcpu_request_dump(struct vcpu *vcpu);

@@ -393,7 +393,7 @@ int virq_vm_init(struct vm *vm, bool (*owned_gsi)(uint32_t gsi))
 	for (uint32_t i = 0; i < acpi->ioapic_count && i < VM_MAX_IOAPICS; i++) {
 		uint32_t n = vm->vioapic_count++;
 		struct vioapic *io = &vm->vioapic[n];
-		uint32_t pins = 0;
+		uint32_t pins = ioapic_pins_at(acpi->ioapics[i].address);
 		struct io_handler h = { .name = "vIOAPIC",
 					.read = vioapic_read_locked,
 					.write = vioapic_write_locked,
@@ -401,9 +401,6 @@ int virq_vm_init(struct vm *vm, bool (*owned_gsi)(uint32_t gsi))
 					.widths = IO_WIDTHS_MMIO };
 
 		/* As many pins as the real one, so the guest's view matches the MADT's GSIs. */
-		while (pins < VIOAPIC_MAX_PINS &&
-		       ioapic_gsi_exists(acpi->ioapics[i].gsi_base + pins))
-			pins++;
 		vm->vioapic_glue[n] = (struct vioapic_glue){ vm, acpi->ioapics[i].gsi_base };
 		vm->vioapic_env[n] = (struct vioapic_env){ .ctx = &vm->vioapic_glue[n],
 							   .deliver = vioapic_deliver,

@@ -34,8 +34,13 @@ static void handle_exception_or_nmi(struct vcpu *vcpu)
 	uint32_t vector = info & 0xff;
 
 	if (((info >> 8) & 7) == 2) {
-		/* An NMI meant for the hypervisor (the machine is being stopped). */
+		/*
+		 * The machine being stopped (irq_dispatch_nmi does not return then),
+		 * or a platform NMI (watchdog, SERR): that belongs to the Service VM.
+		 */
 		irq_dispatch_nmi();
+		if (vcpu->vm->is_service_vm)
+			__atomic_fetch_or(&vcpu->requests, VCPU_REQ_NMI, __ATOMIC_RELEASE);
 		return;
 	}
 	if (vector == VECTOR_MACHINE_CHECK)

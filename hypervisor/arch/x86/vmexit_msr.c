@@ -11,6 +11,9 @@
 #include "debug/log.h"
 #include "lib/string.h"
 #include "vdev/vlapic.h"
+#include "arch/x86/service_vm.h"
+#include "core/mtrr.h"
+#include "core/vm.h"
 
 #define FEATURE_CONTROL_LOCKED 1ull
 /* Fast strings on; branch trace and PEBS reported unavailable. */
@@ -33,6 +36,13 @@ static const struct msr_range trapped_msrs[] = {
 	{ 0x480, 0x491 }, /* VMX capabilities */
 	{ MSR_IA32_TSC_DEADLINE, MSR_IA32_TSC_DEADLINE },
 	{ 0x800, 0x8ff }, /* x2APIC registers */
+	/* MTRRs: the guest's copy, which EPT memory types follow. */
+	{ MSR_MTRR_CAP, MSR_MTRR_CAP },
+	{ MSR_MTRR_PHYSBASE0, MSR_MTRR_PHYSBASE0 + 2 * MTRR_MAX_VARIABLE - 1 },
+	{ MSR_MTRR_FIX64K, MSR_MTRR_FIX64K },
+	{ MSR_MTRR_FIX16K_0, MSR_MTRR_FIX16K_1 },
+	{ MSR_MTRR_FIX4K_0, MSR_MTRR_FIX4K_0 + 7 },
+	{ MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE },
 };
 
 static void bitmap_set(uint8_t *bitmap, uint32_t offset, uint32_t index)
@@ -79,6 +89,17 @@ void vmexit_rdmsr(struct vcpu *vcpu)
 		vcpu_skip_instruction(vcpu);
 		return;
 	}
+	if (mtrr_is_msr(&vcpu->vm->mtrr, msr) ||
+	    (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_MAX_VARIABLE)) {
+		if (mtrr_read(&vcpu->vm->mtrr, msr, &value) != 0) {
+			inject_gp(vcpu);
+			return;
+		}
+		vcpu->regs.gpr[GUEST_RAX] = (uint32_t)value;
+		vcpu->regs.gpr[GUEST_RDX] = value >> 32;
+		vcpu_skip_instruction(vcpu);
+		return;
+	}
 	switch (msr) {
 	case MSR_IA32_FEATURE_CONTROL:
 		/* Locked with VMX off: guests see no VMX. */
@@ -109,6 +130,21 @@ void vmexit_wrmsr(struct vcpu *vcpu)
 			return;
 		}
 		vcpu_skip_instruction(vcpu);
+		return;
+	}
+	if (mtrr_is_msr(&vcpu->vm->mtrr, msr) ||
+	    (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_MAX_VARIABLE)) {
+		uint64_t old;
+
+		if (mtrr_read(&vcpu->vm->mtrr, msr, &old) != 0 ||
+		    mtrr_write(&vcpu->vm->mtrr, msr, value) != 0) {
+			inject_gp(vcpu);
+			return;
+		}
+		vcpu_skip_instruction(vcpu);
+		/* Every AP writes the same values at start-up: only a change costs an EPT walk. */
+		if (old != value && vcpu->vm->is_service_vm)
+			service_vm_memory_types_changed(vcpu);
 		return;
 	}
 	switch (msr) {

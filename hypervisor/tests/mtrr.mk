@@ -1,0 +1,1 @@
+test_mtrr_SRCS := core/mtrr.c
