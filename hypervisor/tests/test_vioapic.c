@@ -191,10 +191,9 @@ static void test_power_on(void **state)
 
 static void test_pin_count_clamped(void **state)
 {
-	struct vioapic *io;
+	struct vioapic *io = new_vioapic_env(0, 0, &env);
 
 	(void)state;
-	io = new_vioapic_env(0, 0, &env);
 	assert_int_equal(io->pins, 1);
 	assert_int_equal(reg_r(io, 0x01), 0x20);
 	assert_true(log_capture_contains("vioapic 0: 0 pins asked, using 1"));
@@ -471,7 +470,6 @@ static void test_eoi_register(void **state)
 static void test_rte_changed_calls(void **state)
 {
 	struct vioapic *io = *state;
-	struct vioapic *quiet;
 
 	reg_w(io, 0x11 + 2 * 6, 0x0f000000);
 	reg_w(io, 0x10 + 2 * 6, MASKED | IOAPIC_RTE_ACTIVE_LOW | LEVEL | 0x99);
@@ -495,7 +493,7 @@ static void test_rte_changed_calls(void **state)
 	assert_int_equal(rec.count, 3);
 
 	/* Without callbacks (or without env) the model still works. */
-	quiet = new_vioapic_env(1, 4, NULL);
+	struct vioapic *quiet = new_vioapic_env(1, 4, NULL);
 	set_rte(quiet, 0, LEVEL | 0x20);
 	vioapic_set_level(quiet, 0, true);
 	assert_int_equal(quiet->delivered[0], 1);
@@ -638,9 +636,7 @@ static void ref_send(struct ref *r, uint32_t pin)
 
 static bool ref_level_due(const struct ref *r, uint32_t pin)
 {
-	uint64_t e = r->rte[pin];
-
-	return (e & LEVEL) && r->line[pin] && !(e & MASKED) && !(e & IRR);
+	return (r->rte[pin] & LEVEL) && r->line[pin] && !(r->rte[pin] & (MASKED | IRR));
 }
 
 static void ref_set_level(struct ref *r, uint32_t pin, bool up)
@@ -703,10 +699,9 @@ static uint32_t random_rte_low(void)
 static void test_random_against_reference(void **state)
 {
 	struct vioapic *io = new_vioapic_env(0, REF_PINS, &env);
-	struct ref r;
+	struct ref r = { 0 };
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
 	for (uint32_t pin = 0; pin < REF_PINS; pin++)
 		r.rte[pin] = MASKED;
 	for (int step = 0; step < REF_STEPS; step++) {

@@ -2,9 +2,9 @@
 /*
  * Virtual local APIC: register access rules in both modes, IA32_APIC_BASE
  * transitions, priorities, interrupt acceptance and EOI, ICR decoding,
- * destination matching, the timer in its three modes, and acceptance from
- * two threads at once. The model lives in an exactly-sized aligned heap
- * block so that ASan sees stray accesses; time is a variable the tests move.
+ * destination matching, ExtINT acceptance through LINT0, and acceptance from
+ * two threads at once. The timer is in test_vlapic_timer.c; the fake
+ * environment and accessors are in vlapic_fixture.h.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -17,136 +17,8 @@
 #include <cmocka.h>
 
 #include "lib/errno.h"
-#include "tests/log_capture.h"
+#include "tests/vlapic_fixture.h"
 #include "vdev/vlapic.h"
-
-#define MAX_MSGS 32
-
-static struct fake_env {
-	uint64_t now;
-	uint64_t armed; /* last deadline given to timer_arm */
-	int arms;
-	struct virq_msg msgs[MAX_MSGS];
-	int msg_count;
-	uint8_t eois[MAX_MSGS];
-	int eoi_count;
-	int kicks;
-} fake;
-
-static uint64_t fake_now(void *ctx)
-{
-	return ((struct fake_env *)ctx)->now;
-}
-
-static void fake_timer_arm(void *ctx, uint64_t deadline)
-{
-	struct fake_env *f = ctx;
-
-	f->armed = deadline;
-	f->arms++;
-}
-
-static void fake_send_ipi(void *ctx, const struct virq_msg *msg)
-{
-	struct fake_env *f = ctx;
-
-	assert_true(f->msg_count < MAX_MSGS);
-	f->msgs[f->msg_count++] = *msg;
-}
-
-static void fake_eoi_level(void *ctx, uint8_t vector)
-{
-	struct fake_env *f = ctx;
-
-	assert_true(f->eoi_count < MAX_MSGS);
-	f->eois[f->eoi_count++] = vector;
-}
-
-static void fake_kick(void *ctx)
-{
-	__atomic_fetch_add(&((struct fake_env *)ctx)->kicks, 1, __ATOMIC_RELAXED);
-}
-
-static const struct vlapic_env env = {
-	.ctx = &fake,
-	.now = fake_now,
-	.timer_arm = fake_timer_arm,
-	.send_ipi = fake_send_ipi,
-	.eoi_level = fake_eoi_level,
-	.kick = fake_kick,
-};
-
-static struct vlapic *vl;
-
-static int setup(void **state)
-{
-	(void)state;
-	memset(&fake, 0, sizeof(fake));
-	vl = aligned_alloc(4096, sizeof(*vl));
-	assert_non_null(vl);
-	memset(vl, 0xa5, sizeof(*vl)); /* vlapic_init must set everything */
-	vlapic_init(vl, 3, true, &env);
-	log_capture_reset();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(vl);
-	return 0;
-}
-
-static uint32_t mmio_rd(uint32_t offset)
-{
-	uint64_t v = 0xdead;
-
-	assert_int_equal(vlapic_mmio_read(vl, vlapic_base_address(vl) + offset, 4, &v), 0);
-	return (uint32_t)v;
-}
-
-static void mmio_wr(uint32_t offset, uint32_t value)
-{
-	assert_int_equal(vlapic_mmio_write(vl, vlapic_base_address(vl) + offset, 4, value), 0);
-}
-
-static uint64_t msr_rd(uint32_t msr)
-{
-	uint64_t v = 0xdead;
-
-	assert_int_equal(vlapic_rdmsr(vl, msr, &v), 0);
-	return v;
-}
-
-static int msr_rd_err(uint32_t msr)
-{
-	uint64_t v;
-
-	return vlapic_rdmsr(vl, msr, &v);
-}
-
-static uint32_t x2msr(uint32_t offset)
-{
-	return MSR_X2APIC_FIRST + (offset >> 4);
-}
-
-static void go_x2apic(void)
-{
-	assert_int_equal(vlapic_wrmsr(vl, MSR_APIC_BASE, msr_rd(MSR_APIC_BASE) | APIC_BASE_EXTD),
-			 0);
-	assert_true(vlapic_x2apic_mode(vl));
-}
-
-static void software_enable(void)
-{
-	mmio_wr(APIC_SVR, 0x1ff);
-	assert_true(vlapic_enabled(vl));
-}
-
-static bool vector_set(uint32_t base, uint8_t vector)
-{
-	return (vlapic_read_reg(vl, base + (vector >> 5) * 0x10u) >> (vector & 31)) & 1;
-}
 
 /* Latches and returns the errors since the last ESR write (xAPIC). */
 static uint32_t esr_latch(void)
@@ -182,9 +54,6 @@ static void expect_msg(const struct virq_msg *want)
 	assert_int_equal(got.assert, want->assert);
 	assert_int_equal(got.x2apic_dest, want->x2apic_dest);
 }
-
-static const uint32_t lvts[] = { APIC_LVT_TIMER, APIC_LVT_THERMAL, APIC_LVT_PMC,
-				 APIC_LVT_LINT0, APIC_LVT_LINT1,   APIC_LVT_ERROR };
 
 static void test_power_on_state(void **state)
 {
@@ -754,224 +623,6 @@ static void test_destination_x2apic(void **state)
 	expect_destinations(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-static void test_timer_one_shot(void **state)
-{
-	(void)state;
-	software_enable();
-	mmio_wr(APIC_LVT_TIMER, 0x30);
-	fake.now = 1000;
-	mmio_wr(APIC_TIMER_ICR, 100); /* divide by 2 after reset */
-	assert_int_equal(fake.armed, 1200);
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 100);
-	fake.now = 1050;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 75);
-	fake.now = 1199;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 1);
-
-	/* Early or spurious calls change nothing. */
-	vlapic_timer_expired(vl);
-	assert_int_equal(fake.armed, 1200);
-	assert_int_equal(vl->timer_fired, 0);
-	assert_int_equal(vlapic_pending_vector(vl), -1);
-
-	fake.now = 1200;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 0);
-	vlapic_timer_expired(vl);
-	assert_int_equal(vlapic_pending_vector(vl), 0x30);
-	assert_int_equal(vl->timer_fired, 1);
-	int arms = fake.arms;
-	vlapic_timer_expired(vl); /* nothing armed */
-	assert_int_equal(vl->timer_fired, 1);
-	assert_int_equal(fake.arms, arms);
-	fake.now = 5000;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 0);
-	assert_int_equal(mmio_rd(APIC_TIMER_ICR), 100);
-
-	/* Restart, then stop with a zero count. */
-	mmio_wr(APIC_TIMER_ICR, 10);
-	assert_int_equal(fake.armed, 5020);
-	mmio_wr(APIC_TIMER_ICR, 0);
-	assert_int_equal(fake.armed, 0);
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 0);
-	vlapic_timer_expired(vl);
-	assert_int_equal(vl->timer_fired, 1);
-
-	/* One-shot -> periodic does not disarm; the count goes on. */
-	mmio_wr(APIC_TIMER_ICR, 10);
-	mmio_wr(APIC_LVT_TIMER, 0x20030);
-	assert_int_equal(fake.armed, 5020);
-	fake.now = 5010;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 5);
-}
-
-static void test_timer_periodic(void **state)
-{
-	(void)state;
-	software_enable();
-	mmio_wr(APIC_TIMER_DCR, 0xb); /* divide by 1 */
-	mmio_wr(APIC_LVT_TIMER, 0x20031);
-	mmio_wr(APIC_TIMER_ICR, 1000);
-	assert_int_equal(fake.armed, 1000);
-	fake.now = 1000;
-	vlapic_timer_expired(vl);
-	assert_int_equal(fake.armed, 2000);
-	assert_true(vector_set(APIC_IRR, 0x31));
-	fake.now = 1500;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 500);
-
-	/* A little late: the next deadline does not drift. */
-	fake.now = 2500;
-	vlapic_timer_expired(vl);
-	assert_int_equal(fake.armed, 3000);
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 500);
-	/* Very late: one interrupt, missed periods skipped. */
-	fake.now = 10500;
-	vlapic_timer_expired(vl);
-	assert_int_equal(fake.armed, 11000);
-	assert_int_equal(vl->accepted[0x31], 3);
-	assert_int_equal(vl->timer_fired, 3);
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 500);
-	/* Late past the current period, before the host fires: CCR wraps. */
-	fake.now = 11250;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 750);
-
-	/* Periodic -> one-shot: ends at the current period's end. */
-	fake.now = 10600;
-	mmio_wr(APIC_LVT_TIMER, 0x31);
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 400);
-	fake.now = 11000;
-	vlapic_timer_expired(vl);
-	assert_int_equal(vl->timer_fired, 4);
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 0);
-	assert_int_equal(fake.armed, 11000); /* not re-armed */
-}
-
-static void test_timer_tsc_deadline(void **state)
-{
-	(void)state;
-	software_enable();
-	/* Ignored outside TSC-deadline mode. */
-	assert_int_equal(vlapic_wrmsr(vl, MSR_TSC_DEADLINE, 5000), 0);
-	assert_int_equal(msr_rd(MSR_TSC_DEADLINE), 0);
-	assert_int_equal(fake.arms, 0);
-
-	mmio_wr(APIC_LVT_TIMER, 0x40032);
-	assert_int_equal(vlapic_wrmsr(vl, MSR_TSC_DEADLINE, 5000), 0);
-	assert_int_equal(fake.armed, 5000);
-	assert_int_equal(msr_rd(MSR_TSC_DEADLINE), 5000);
-	mmio_wr(APIC_TIMER_ICR, 77); /* ignored in this mode */
-	assert_int_equal(mmio_rd(APIC_TIMER_ICR), 0);
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 0);
-	assert_int_equal(fake.armed, 5000);
-	fake.now = 5003;
-	vlapic_timer_expired(vl);
-	assert_true(vector_set(APIC_IRR, 0x32));
-	assert_int_equal(msr_rd(MSR_TSC_DEADLINE), 0);
-	vlapic_timer_expired(vl); /* fires once */
-	assert_int_equal(vl->timer_fired, 1);
-
-	/* Zero disarms; so does leaving the mode. */
-	assert_int_equal(vlapic_wrmsr(vl, MSR_TSC_DEADLINE, 9000), 0);
-	assert_int_equal(vlapic_wrmsr(vl, MSR_TSC_DEADLINE, 0), 0);
-	assert_int_equal(fake.armed, 0);
-	assert_int_equal(vlapic_wrmsr(vl, MSR_TSC_DEADLINE, 9000), 0);
-	mmio_wr(APIC_LVT_TIMER, 0x32);
-	assert_int_equal(fake.armed, 0);
-	assert_int_equal(msr_rd(MSR_TSC_DEADLINE), 0);
-	fake.now = 9000;
-	vlapic_timer_expired(vl);
-	assert_int_equal(vl->timer_fired, 1);
-
-	/* A running one-shot count is disarmed by entering TSC-deadline mode. */
-	mmio_wr(APIC_TIMER_ICR, 50);
-	assert_int_equal(fake.armed, 9100);
-	mmio_wr(APIC_LVT_TIMER, 0x40032);
-	assert_int_equal(fake.armed, 0);
-	fake.now = 9100;
-	vlapic_timer_expired(vl);
-	assert_int_equal(vl->timer_fired, 1);
-
-	/* x2APIC: the MSR works the same; a masked deadline still expires. */
-	go_x2apic();
-	assert_int_equal(vlapic_wrmsr(vl, x2msr(APIC_LVT_TIMER), 0x50033), 0);
-	assert_int_equal(vlapic_wrmsr(vl, MSR_TSC_DEADLINE, 9200), 0);
-	fake.now = 9300;
-	vlapic_timer_expired(vl);
-	assert_int_equal(vl->timer_fired, 2);
-	assert_false(vector_set(APIC_IRR, 0x33));
-	assert_int_equal(msr_rd(MSR_TSC_DEADLINE), 0);
-}
-
-static void test_timer_masked_and_disabled(void **state)
-{
-	(void)state;
-	software_enable();
-	mmio_wr(APIC_LVT_TIMER, 0x10034);
-	mmio_wr(APIC_TIMER_ICR, 10);
-	fake.now = 10;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 5); /* counts while masked */
-	fake.now = 20;
-	vlapic_timer_expired(vl);
-	assert_int_equal(vl->timer_fired, 1);
-	assert_int_equal(vlapic_pending_vector(vl), -1);
-
-	/* Software disable masks every LVT, and unmasking is refused. */
-	mmio_wr(APIC_LVT_TIMER, 0x34);
-	mmio_wr(APIC_LVT_LINT0, 0x700);
-	mmio_wr(APIC_LVT_ERROR, 0xfe);
-	mmio_wr(APIC_SVR, 0xff);
-	assert_false(vlapic_enabled(vl));
-	for (size_t i = 0; i < sizeof(lvts) / sizeof(lvts[0]); i++) {
-		mmio_wr(lvts[i], 0x40);
-		assert_int_equal(mmio_rd(lvts[i]), 0x10040);
-	}
-	mmio_wr(APIC_TIMER_ICR, 10);
-	fake.now = 40;
-	vlapic_timer_expired(vl);
-	assert_int_equal(vl->timer_fired, 2);
-	assert_int_equal(vlapic_pending_vector(vl), -1);
-	/* Fixed interrupts are still held and offered while software-disabled. */
-	vlapic_accept(vl, 0x50, false);
-	assert_int_equal(vlapic_pending_vector(vl), 0x50);
-}
-
-static void test_timer_divide(void **state)
-{
-	static const uint32_t divisors[8] = { 2, 4, 8, 16, 32, 64, 128, 1 };
-
-	(void)state;
-	software_enable();
-	mmio_wr(APIC_LVT_TIMER, 0x35);
-	for (uint32_t code = 0; code < 8; code++) {
-		mmio_wr(APIC_TIMER_DCR, (code & 3) | ((code & 4) << 1));
-		fake.now = 1000 * code;
-		mmio_wr(APIC_TIMER_ICR, 10);
-		assert_int_equal(fake.armed - fake.now, 10 * divisors[code]);
-		fake.now += divisors[code];
-		assert_int_equal(mmio_rd(APIC_TIMER_CCR), 9);
-	}
-
-	/* A new divisor mid-count: the count stays, the rate changes. */
-	mmio_wr(APIC_TIMER_DCR, 0);
-	fake.now = 10000;
-	mmio_wr(APIC_TIMER_ICR, 100);
-	assert_int_equal(fake.armed, 10200);
-	fake.now = 10100;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 50);
-	mmio_wr(APIC_TIMER_DCR, 2); /* divide by 8 */
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 50);
-	assert_int_equal(fake.armed, 10500);
-	fake.now = 10108;
-	assert_int_equal(mmio_rd(APIC_TIMER_CCR), 49);
-	fake.now = 10500;
-	vlapic_timer_expired(vl);
-	assert_int_equal(vlapic_pending_vector(vl), 0x35);
-	/* Stopped: a divisor change arms nothing. */
-	int arms = fake.arms;
-	mmio_wr(APIC_TIMER_DCR, 0xb);
-	assert_int_equal(fake.arms, arms);
-}
-
 static void test_accepts_extint(void **state)
 {
 	(void)state;
@@ -1039,32 +690,17 @@ static void test_concurrent_accept(void **state)
 	assert_int_equal(vl->accepted[200], RACE_ROUNDS * 3);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_power_on_state),
-		T(test_init_ipi),
-		T(test_mmio_access_rules),
-		T(test_msr_rules_outside_x2apic),
-		T(test_msr_rules_x2apic),
-		T(test_apic_base_transitions),
-		T(test_tpr_ppr),
-		T(test_nested_ack_eoi),
-		T(test_level_eoi),
-		T(test_illegal_vectors),
-		T(test_icr_xapic),
-		T(test_icr_x2apic),
-		T(test_destination_xapic),
-		T(test_destination_x2apic),
-		T(test_timer_one_shot),
-		T(test_timer_periodic),
-		T(test_timer_tsc_deadline),
-		T(test_timer_masked_and_disabled),
-		T(test_timer_divide),
-		T(test_accepts_extint),
-		T(test_concurrent_accept),
+		T(test_power_on_state),	   T(test_init_ipi),
+		T(test_mmio_access_rules), T(test_msr_rules_outside_x2apic),
+		T(test_msr_rules_x2apic),  T(test_apic_base_transitions),
+		T(test_tpr_ppr),	   T(test_nested_ack_eoi),
+		T(test_level_eoi),	   T(test_illegal_vectors),
+		T(test_icr_xapic),	   T(test_icr_x2apic),
+		T(test_destination_xapic), T(test_destination_x2apic),
+		T(test_accepts_extint),	   T(test_concurrent_accept),
 	};
 	return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);
 }

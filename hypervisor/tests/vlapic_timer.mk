@@ -1,0 +1,1 @@
+test_vlapic_timer_SRCS := vdev/vlapic.c tests/log_capture.c lib/string.c lib/format.c
