@@ -138,6 +138,20 @@ static bool cmdline_opt_shell_cmds(const char *value, struct hv_options *opts)
 	return true;
 }
 
+static bool cmdline_opt_apicv(const char *value, struct hv_options *opts)
+{
+	if (strcmp(value, "on") == 0) {
+		opts->apicv_off = false;
+		return true;
+	}
+	if (strcmp(value, "off") == 0) {
+		opts->apicv_off = true;
+		return true;
+	}
+	pr_err("cmdline: bad value '%s' for apicv: expected on or off", value);
+	return false;
+}
+
 static const struct cmdline_option {
 	const char *name;
 	bool (*apply)(const char *value, struct hv_options *opts);
@@ -146,6 +160,7 @@ static const struct cmdline_option {
 	{ "uart", cmdline_opt_uart, "port@<num>, mmio@<addr> or disabled" },
 	{ "loglevel", cmdline_opt_loglevel, "a number 0..6" },
 	{ "shell_cmds", cmdline_opt_shell_cmds, "commands separated by ';'" },
+	{ "apicv", cmdline_opt_apicv, "on or off" },
 };
 
 #define CMDLINE_OPTION_COUNT (sizeof(cmdline_options) / sizeof(cmdline_options[0]))

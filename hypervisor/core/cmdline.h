@@ -24,6 +24,7 @@ struct hv_options {
 	uint64_t uart_base; /* default: UART_KIND_PORT, 0x3f8 */
 	int loglevel;	    /* console log level 0..6, default LOG_LEVEL_DEFAULT */
 	bool has_shell_cmds;
+	bool apicv_off; /* apicv=off: emulate the local APIC without APIC virtualization */
 	char shell_cmds[CMDLINE_SHELL_CMDS_MAX]; /* raw "cmd;cmd args;..." */
 	uint32_t unknown_count; /* options that are not ours (left for the Service VM) */
 	uint32_t error_count;	/* options of ours with a bad value */

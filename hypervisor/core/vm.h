@@ -51,6 +51,8 @@ struct vm {
 	struct vuart *console_uart;
 	struct io_registry io;	/* emulated port and MMIO ranges */
 	struct mtrr_state mtrr; /* the guest's MTRRs; EPT memory types follow them */
+	bool apicv; /* APIC-register virtualization and virtual-interrupt delivery in use */
+	uint64_t apic_access_page; /* host-physical page behind the xAPIC page with apicv */
 	struct spinlock uart_lock;
 
 	/* Interrupt controllers shared by the vCPUs (arch/x86/virq.c), under irq_lock. */

@@ -252,6 +252,26 @@ static bool parse_number(const char *s, uint64_t *out)
 	return true;
 }
 
+static void print_vcpu_vectors(const struct vm *vm, bool accepted)
+{
+	for (uint32_t v = 0; v < 256; v++) {
+		uint64_t total = 0;
+
+		for (uint32_t i = 0; i < vm->vcpu_count; i++)
+			total +=
+			    accepted ? vm->vcpus[i]->vlapic.accepted[v] : vm->vcpus[i]->injected[v];
+		if (!total)
+			continue;
+		console_printf("  vector 0x%02x:", v);
+		for (uint32_t i = 0; i < vm->vcpu_count; i++)
+			console_printf(" %llu",
+				       (unsigned long long)(accepted
+								? vm->vcpus[i]->vlapic.accepted[v]
+								: vm->vcpus[i]->injected[v]));
+		console_printf("\n");
+	}
+}
+
 static void cmd_int(int argc, char **argv)
 {
 	const struct vm *vm = service_vm();
@@ -274,19 +294,11 @@ static void cmd_int(int argc, char **argv)
 	}
 	if (!vm->vcpu_count)
 		return;
-	console_printf("interrupts injected into VM %u, per vCPU:\n", vm->id);
-	for (uint32_t v = 0; v < 256; v++) {
-		uint64_t total = 0;
-
-		for (uint32_t i = 0; i < vm->vcpu_count; i++)
-			total += vm->vcpus[i]->injected[v];
-		if (!total)
-			continue;
-		console_printf("  vector 0x%02x:", v);
-		for (uint32_t i = 0; i < vm->vcpu_count; i++)
-			console_printf(" %llu", (unsigned long long)vm->vcpus[i]->injected[v]);
-		console_printf("\n");
-	}
+	console_printf("interrupts accepted by the vLAPICs of VM %u, per vCPU:\n", vm->id);
+	print_vcpu_vectors(vm, true);
+	console_printf("events injected by VM entry (NMI, 8259%s), per vCPU:\n",
+		       vm->apicv ? "; the processor delivers the vLAPIC's" : ", vLAPIC");
+	print_vcpu_vectors(vm, false);
 }
 
 static void cmd_vcpu_dumpreg(int argc, char **argv)

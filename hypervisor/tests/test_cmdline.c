@@ -193,6 +193,22 @@ static void test_uart_bad(void **state)
 	assert_int_equal(opts.error_count, 1);
 }
 
+static void test_apicv(void **state)
+{
+	(void)state;
+	parse("");
+	assert_false(opts.apicv_off);
+	parse("apicv=off");
+	assert_true(opts.apicv_off);
+	assert_int_equal(opts.error_count, 0);
+	parse("apicv=off apicv=on");
+	assert_false(opts.apicv_off);
+	parse("apicv=off apicv=maybe");
+	assert_true(opts.apicv_off); /* a bad value keeps the setting before it */
+	assert_int_equal(opts.error_count, 1);
+	expect_msg("bad value 'maybe' for apicv: expected on or off");
+}
+
 static void test_loglevel(void **state)
 {
 	static const char *const bad[] = { "loglevel=8",
@@ -433,11 +449,17 @@ static void test_shell_cmd_split(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_typical_line),
-		cmocka_unit_test(test_separators),   cmocka_unit_test(test_uart_good),
-		cmocka_unit_test(test_uart_bad),     cmocka_unit_test(test_loglevel),
-		cmocka_unit_test(test_shell_cmds),   cmocka_unit_test(test_unterminated_quote),
-		cmocka_unit_test(test_long_tokens),  cmocka_unit_test(test_shell_cmd_split),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_typical_line),
+		cmocka_unit_test(test_separators),
+		cmocka_unit_test(test_uart_good),
+		cmocka_unit_test(test_uart_bad),
+		cmocka_unit_test(test_loglevel),
+		cmocka_unit_test(test_apicv),
+		cmocka_unit_test(test_shell_cmds),
+		cmocka_unit_test(test_unterminated_quote),
+		cmocka_unit_test(test_long_tokens),
+		cmocka_unit_test(test_shell_cmd_split),
 		cmocka_unit_test(test_grub_quoting),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

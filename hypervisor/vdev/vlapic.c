@@ -117,6 +117,8 @@ static uint32_t reg_get(const struct vlapic *vl, uint32_t offset)
 static void reg_set(struct vlapic *vl, uint32_t offset, uint32_t value)
 {
 	__atomic_store_n(&vl->page[offset >> 2], value, __ATOMIC_RELAXED);
+	if (offset < 0x400)
+		vl->accepted_value[offset >> 4] = value;
 }
 
 /* The 32-bit word of a 256-bit register (ISR, TMR, IRR) holding vector. */
@@ -785,4 +787,43 @@ bool vlapic_accepts_extint(const struct vlapic *vl)
 	if (apic_mode(vl) == MODE_DISABLED)
 		return true;
 	return !(lint0 & LVT_MASKED) && LVT_DELIVERY(lint0) == VIRQ_EXTINT;
+}
+
+int vlapic_highest_irr(const struct vlapic *vl)
+{
+	return highest_vector(vl, APIC_IRR);
+}
+
+int vlapic_highest_isr(const struct vlapic *vl)
+{
+	return highest_vector(vl, APIC_ISR);
+}
+
+void vlapic_apic_write(struct vlapic *vl, uint32_t offset)
+{
+	uint32_t value;
+
+	offset &= 0xff0;
+	if (offset >= 0x400)
+		return;
+	value = reg_get(vl, offset);
+	/*
+	 * The processor stored the guest's value already; the model's write
+	 * path compares with the old state (timer mode, divisor), so it gets
+	 * the value back that it last accepted and then takes the write.
+	 */
+	__atomic_store_n(&vl->page[offset >> 2], vl->accepted_value[offset >> 4], __ATOMIC_RELAXED);
+	if (reg_write(vl, offset, value, false) != 0)
+		raise_error(vl, ESR_ILLEGAL_REG);
+}
+
+void vlapic_eoi_induced(struct vlapic *vl, uint8_t vector)
+{
+	uint32_t bit = VECTOR_BIT(vector);
+	uint32_t tmr =
+	    __atomic_fetch_and(vector_word(vl, APIC_TMR, vector), ~bit, __ATOMIC_SEQ_CST);
+
+	/* The processor has cleared the ISR bit and updated PPR already. */
+	if ((tmr & bit) && vl->env->eoi_level)
+		vl->env->eoi_level(vl->env->ctx, vector);
 }

@@ -26,8 +26,9 @@
 #include "vdev/virq.h"
 
 #define VLAPIC_DEFAULT_BASE 0xfee00000ull
-#define VLAPIC_VERSION	    0x00050014u /* version 0x14, max LVT index 5; no EOI-broadcast suppression \
-					 */
+#define VLAPIC_VERSION                                                                             \
+	0x00050014u /* version 0x14, max LVT index 5; no EOI-broadcast suppression                 \
+		     */
 
 /* IA32_APIC_BASE bits. */
 #define APIC_BASE_BSP	 (1ull << 8)
@@ -101,6 +102,8 @@ struct vlapic {
 	uint32_t esr_pending;	 /* errors since the last ESR write */
 	uint64_t accepted[256];	 /* interrupts accepted per vector, for the `int` shell command */
 	uint64_t timer_fired;
+	/* Each register's value as the model last accepted it (for APIC-write exits). */
+	uint32_t accepted_value[64];
 };
 
 /* Resets to the power-on state with this APIC id; bsp sets IA32_APIC_BASE.BSP. */
@@ -151,6 +154,19 @@ void vlapic_ack(struct vlapic *vl, uint8_t vector);
 
 /* The deadline given to env->timer_arm has passed. */
 void vlapic_timer_expired(struct vlapic *vl);
+
+/*
+ * With VMX APIC virtualization the processor works on the same page: it
+ * sets ISR and PPR when it delivers an interrupt and clears them on EOI.
+ * These are the model's side of that.
+ */
+/* The highest vector in IRR or ISR, or -1 (for RVI and SVI). */
+int vlapic_highest_irr(const struct vlapic *vl);
+int vlapic_highest_isr(const struct vlapic *vl);
+/* APIC-write exit: the guest's value for the register at offset is in the page; apply it. */
+void vlapic_apic_write(struct vlapic *vl, uint32_t offset);
+/* EOI-induced exit: the processor did the EOI of vector; finish a level-triggered one. */
+void vlapic_eoi_induced(struct vlapic *vl, uint8_t vector);
 
 /*
  * LINT0 set to ExtINT and unmasked (or the APIC disabled): the 8259's

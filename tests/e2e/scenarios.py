@@ -25,12 +25,17 @@ def boot_to_vmx_root(cpus, model="corei7_skylake_x"):
 # initramfs (Linux_initrd) as modules; run_tests.py prepares and caches them.
 SERVICE_VM_KERNEL_ARGS = "console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 clearcpuid=aperfmperf"
 
-def service_vm_boot(cpus):
+def service_vm_boot(cpus, model=None, cmdline="", apic_line="with APIC-register virtualization"):
     """GRUB -> acrn.bin -> Debian's kernel and the checking initramfs, which powers off."""
+    name = "bochs-%dcpu-%sservice-vm%s" % (cpus, model + "-" if model else "",
+                                          "-" + cmdline.replace("=", "-") if cmdline else "")
     return {
-        "name": "bochs-%dcpu-service-vm" % cpus,
+        "name": name,
         "service_vm": "iomem=relaxed svm_cpus=%d svm_input=1" % cpus,
-        "args": ["--cpus", str(cpus), "--timeout", "900",
+        "args": ["--cpus", str(cpus), "--timeout", "900"]
+                + (["--cpu-model", model] if model else [])
+                + (["--cmdline", cmdline] if cmdline else []) + [
+                 "--expect", "service-vm: local APIC " + apic_line,
                  "--expect", r"service-vm: Linux boot protocol 2\.\d+ kernel",
                  "--expect", r"SVM-INIT: started, %d CPUs online" % cpus,
                  "--expect", r"svm-check: cpuid 0x40000000 signature ACRNACRNACRN",
@@ -97,6 +102,9 @@ SCENARIOS = [
                  "--expect", r"power: powering off",
                  "--require-power-off"],
     },
-    service_vm_boot(1),
+    # The vLAPIC emulated on every access, then with APIC virtualization on 4 CPUs, then a
+    # CPU without APICv, x2APIC or TSC-deadline (the hypervisor's own xAPIC and one-shot timer).
+    service_vm_boot(1, cmdline="apicv=off", apic_line="emulated on every access"),
     service_vm_boot(4),
+    service_vm_boot(2, model="corei5_arrandale_m520", apic_line="emulated on every access"),
 ]

@@ -11,6 +11,7 @@
 #include "arch/x86/vpm.h"
 #include "arch/x86/vmexit.h"
 #include "arch/x86/vmtrr.h"
+#include "arch/x86/vmx.h"
 #include "boot/bzimage.h"
 #include "core/e820.h"
 #include "core/platform.h"
@@ -32,6 +33,8 @@
 #define COM1_ISA_IRQ	   4
 
 static struct vm sos;
+/* Never read or written: its address is what the processor matches for APIC virtualization. */
+static uint8_t apic_access_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static struct vcpu sos_vcpus[HV_MAX_CPUS];
 static struct vuart sos_com1;
 static uint8_t sos_io_bitmap[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -176,8 +179,15 @@ static int service_vm_map_memory(void)
 	}
 	for (uint32_t i = 0; !err && i < sos_hv_count; i++)
 		err = pt_unmap(&sos.ept, sos_hv[i].start, sos_hv[i].end - sos_hv[i].start);
+	/*
+	 * The xAPIC page: absent (every access exits into the vLAPIC), or with
+	 * APIC virtualization backed by the APIC-access page, which the
+	 * processor recognises and serves from the vCPU's virtual-APIC page.
+	 */
 	if (!err)
-		err = pt_unmap(&sos.ept, LAPIC_PAGE, PAGE_SIZE);
+		err = sos.apicv ? pt_map(&sos.ept, LAPIC_PAGE, sos.apic_access_page, PAGE_SIZE,
+					 EPT_R | EPT_W | EPT_UC, 0)
+				: pt_unmap(&sos.ept, LAPIC_PAGE, PAGE_SIZE);
 	for (uint32_t i = 0; !err && i < platform.acpi.ioapic_count; i++)
 		err = pt_unmap(&sos.ept, platform.acpi.ioapics[i].address & ~0xfffull, PAGE_SIZE);
 	if (!err && uart_mmio_base())
@@ -229,6 +239,19 @@ static int service_vm_build_ept(const struct e820_range *hv, uint32_t hv_count)
 	return 0;
 }
 
+/* APIC-register virtualization and virtual-interrupt delivery, unless apicv=off. */
+static bool apicv_usable(void)
+{
+	uint32_t may_proc = (uint32_t)(vmx_caps.procbased >> 32);
+	uint32_t may_proc2 = (uint32_t)(vmx_caps.procbased2 >> 32);
+	uint32_t need2 =
+	    PROC2_VIRTUALIZE_APIC_ACCESSES | PROC2_APIC_REGISTER_VIRT | PROC2_VIRTUAL_INTR_DELIVERY;
+
+	if (platform.options.apicv_off)
+		return false;
+	return (may_proc & PROC_USE_TPR_SHADOW) && (may_proc2 & need2) == need2;
+}
+
 int service_vm_create(void)
 {
 	struct e820_range hv[HV_RESERVED_RANGES];
@@ -244,6 +267,11 @@ int service_vm_create(void)
 			 E820_MAX_ENTRIES, &sos_e820_count);
 	if (err)
 		return err;
+	sos.apicv = apicv_usable();
+	sos.apic_access_page = (uint64_t)(uintptr_t)apic_access_page;
+	pr_info("service-vm: local APIC %s", sos.apicv ? "with APIC-register virtualization and "
+							 "virtual-interrupt delivery"
+						       : "emulated on every access (no APICv)");
 	err = service_vm_build_ept(hv, hv_count);
 	if (err)
 		return err;

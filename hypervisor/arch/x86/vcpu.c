@@ -149,6 +149,14 @@ static int vmcs_setup_controls(struct vcpu *vcpu)
 				 EXIT_SAVE_PAT | EXIT_LOAD_PAT, &exit) ||
 	    !vmx_adjust_controls(c->entry, ENTRY_LOAD_EFER, ENTRY_LOAD_PAT, &entry))
 		return -ENODEV;
+	if (vm->apicv) {
+		uint32_t need2 = PROC2_VIRTUALIZE_APIC_ACCESSES | PROC2_APIC_REGISTER_VIRT |
+				 PROC2_VIRTUAL_INTR_DELIVERY;
+
+		if (!vmx_adjust_controls(c->procbased, proc | PROC_USE_TPR_SHADOW, 0, &proc) ||
+		    !vmx_adjust_controls(c->procbased2, proc2 | need2, 0, &proc2))
+			return -ENODEV;
+	}
 	/* Without PAT switching the guest would write the host's PAT. */
 	if (!(exit & EXIT_LOAD_PAT) || !(entry & ENTRY_LOAD_PAT)) {
 		exit &= ~(EXIT_SAVE_PAT | EXIT_LOAD_PAT);
@@ -175,6 +183,17 @@ static int vmcs_setup_controls(struct vcpu *vcpu)
 	vmcs_write(VMCS_IO_BITMAP_A, (uint64_t)(uintptr_t)vm->io_bitmap);
 	vmcs_write(VMCS_IO_BITMAP_B, (uint64_t)(uintptr_t)vm->io_bitmap + PAGE_SIZE);
 	vmcs_write(VMCS_MSR_BITMAP, (uint64_t)(uintptr_t)vm->msr_bitmap);
+	if (vm->apicv) {
+		/* The vLAPIC's register page is the virtual-APIC page: one state, two users. */
+		vmcs_write(VMCS_VIRTUAL_APIC_ADDR, (uint64_t)(uintptr_t)vcpu->vlapic.page);
+		vmcs_write(VMCS_APIC_ACCESS_ADDR, vm->apic_access_page);
+		vmcs_write(VMCS_TPR_THRESHOLD, 0);
+		for (uint32_t i = 0; i < 4; i++) {
+			vmcs_write(VMCS_EOI_EXIT0 + 2 * i, 0);
+			vcpu->eoi_exit[i] = 0;
+		}
+		vmcs_write(VMCS_GUEST_INTR_STATUS, 0);
+	}
 	vmcs_write(VMCS_CR0_MASK, vcpu_cr0_host_owned());
 	vmcs_write(VMCS_CR4_MASK, vcpu_cr4_host_owned());
 	return 0;

@@ -513,16 +513,44 @@ static bool extint_wanted(struct vcpu *vcpu)
 	       vpic_output(&vcpu->vm->vpic);
 }
 
+/* What VMX event injection must deliver: with APIC virtualization the processor takes the vLAPIC's.
+ */
 static bool external_pending(struct vcpu *vcpu)
 {
-	return extint_wanted(vcpu) || vlapic_pending_vector(&vcpu->vlapic) >= 0;
+	return extint_wanted(vcpu) ||
+	       (!vcpu->vm->apicv && vlapic_pending_vector(&vcpu->vlapic) >= 0);
 }
 
 bool virq_wakeup_pending(struct vcpu *vcpu)
 {
 	if (vcpu->requests & (VCPU_REQ_NMI | VCPU_REQ_INIT))
 		return true;
-	return (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) && external_pending(vcpu);
+	return (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       (extint_wanted(vcpu) || vlapic_pending_vector(&vcpu->vlapic) >= 0);
+}
+
+/*
+ * Virtual-interrupt delivery: the processor delivers from the virtual-APIC
+ * page by itself; it needs RVI (highest IRR) and SVI (highest ISR) as the
+ * page says, and EOI exits for the level-triggered vectors (TMR), which the
+ * vIOAPIC must see.
+ */
+static void apicv_sync(struct vcpu *vcpu)
+{
+	const struct vlapic *vl = &vcpu->vlapic;
+	int irr = vlapic_highest_irr(vl), isr = vlapic_highest_isr(vl);
+
+	vmcs_write(VMCS_GUEST_INTR_STATUS,
+		   (uint64_t)((isr > 0 ? isr : 0) << 8 | (irr > 0 ? irr : 0)));
+	for (uint32_t i = 0; i < 4; i++) {
+		uint64_t tmr = (uint64_t)vl->page[(APIC_TMR >> 2) + 8 * i] |
+			       (uint64_t)vl->page[(APIC_TMR >> 2) + 8 * i + 4] << 32;
+
+		if (tmr != vcpu->eoi_exit[i]) {
+			vcpu->eoi_exit[i] = tmr;
+			vmcs_write(VMCS_EOI_EXIT0 + 2 * i, tmr);
+		}
+	}
 }
 
 /* Takes the highest-priority external interrupt for delivery now; -1 if it vanished. */
@@ -565,6 +593,8 @@ void virq_inject(struct vcpu *vcpu)
 	bool shadow = blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
 	uint32_t window = 0;
 
+	if (vcpu->vm->apicv)
+		apicv_sync(vcpu);
 	if (vcpu->requests & VCPU_REQ_NMI) {
 		if (!queued && !shadow && !(blocking & INTERRUPTIBILITY_NMI)) {
 			__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_NMI, __ATOMIC_ACQ_REL);
@@ -595,6 +625,17 @@ void virq_inject(struct vcpu *vcpu)
 		}
 	}
 	set_window_exits(vcpu, window);
+}
+
+void vmexit_eoi_induced(struct vcpu *vcpu)
+{
+	vlapic_eoi_induced(&vcpu->vlapic, (uint8_t)(vcpu->exit_qualification & 0xff));
+}
+
+void vmexit_apic_write(struct vcpu *vcpu)
+{
+	/* Trap-like: the write is done and RIP is past it. */
+	vlapic_apic_write(&vcpu->vlapic, (uint32_t)(vcpu->exit_qualification & 0xfff));
 }
 
 void vmexit_interrupt_window(struct vcpu *vcpu)

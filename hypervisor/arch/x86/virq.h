@@ -50,6 +50,9 @@ void virq_inject(struct vcpu *vcpu);
 /* An interrupt the guest would take now (for HLT): pending, deliverable, not yet injected. */
 bool virq_wakeup_pending(struct vcpu *vcpu);
 
+/* With APIC virtualization: EOI of a level-triggered vector, and a write to an APIC register. */
+void vmexit_eoi_induced(struct vcpu *vcpu);
+void vmexit_apic_write(struct vcpu *vcpu);
 /* The interrupt-window and NMI-window exits. */
 void vmexit_interrupt_window(struct vcpu *vcpu);
 void vmexit_nmi_window(struct vcpu *vcpu);

@@ -24,21 +24,25 @@
 #define VMCS_HOST_GS_SEL    0x0c0a
 #define VMCS_HOST_TR_SEL    0x0c0c
 /* 64-bit fields */
-#define VMCS_IO_BITMAP_A     0x2000
-#define VMCS_IO_BITMAP_B     0x2002
-#define VMCS_MSR_BITMAP	     0x2004
-#define VMCS_EXIT_MSR_STORE  0x2006
-#define VMCS_EXIT_MSR_LOAD   0x2008
-#define VMCS_ENTRY_MSR_LOAD  0x200a
-#define VMCS_TSC_OFFSET	     0x2010
-#define VMCS_EPT_POINTER     0x201a
-#define VMCS_GUEST_PHYS_ADDR 0x2400
-#define VMCS_LINK_POINTER    0x2800
-#define VMCS_GUEST_DEBUGCTL  0x2802
-#define VMCS_GUEST_PAT	     0x2804
-#define VMCS_GUEST_EFER	     0x2806
-#define VMCS_HOST_PAT	     0x2c00
-#define VMCS_HOST_EFER	     0x2c02
+#define VMCS_IO_BITMAP_A       0x2000
+#define VMCS_IO_BITMAP_B       0x2002
+#define VMCS_MSR_BITMAP	       0x2004
+#define VMCS_EXIT_MSR_STORE    0x2006
+#define VMCS_EXIT_MSR_LOAD     0x2008
+#define VMCS_ENTRY_MSR_LOAD    0x200a
+#define VMCS_TSC_OFFSET	       0x2010
+#define VMCS_EPT_POINTER       0x201a
+#define VMCS_VIRTUAL_APIC_ADDR 0x2012
+#define VMCS_APIC_ACCESS_ADDR  0x2014
+#define VMCS_EOI_EXIT0	       0x201c /* 4 x 64 bits: 0x201c, 0x201e, 0x2020, 0x2022 */
+#define VMCS_GUEST_INTR_STATUS 0x0810 /* RVI in bits 7:0, SVI in 15:8 */
+#define VMCS_GUEST_PHYS_ADDR   0x2400
+#define VMCS_LINK_POINTER      0x2800
+#define VMCS_GUEST_DEBUGCTL    0x2802
+#define VMCS_GUEST_PAT	       0x2804
+#define VMCS_GUEST_EFER	       0x2806
+#define VMCS_HOST_PAT	       0x2c00
+#define VMCS_HOST_EFER	       0x2c02
 /* 32-bit control fields */
 #define VMCS_PIN_CONTROLS	   0x4000
 #define VMCS_PROC_CONTROLS	   0x4002
@@ -135,12 +139,16 @@
 #define PROC_INTERRUPT_WINDOW_EXITING  (1u << 2)
 #define PROC_NMI_WINDOW_EXITING	       (1u << 22)
 #define PROC_HLT_EXITING	       (1u << 7)
+#define PROC_USE_TPR_SHADOW	       (1u << 21)
 #define PROC_UNCONDITIONAL_IO	       (1u << 24)
 #define PROC_USE_IO_BITMAPS	       (1u << 25)
 #define PROC_USE_MSR_BITMAPS	       (1u << 28)
 #define PROC_PAUSE_EXITING	       (1u << 30)
 #define PROC_ACTIVATE_SECONDARY	       (1u << 31)
+#define PROC2_VIRTUALIZE_APIC_ACCESSES (1u << 0)
 #define PROC2_ENABLE_EPT	       (1u << 1)
+#define PROC2_APIC_REGISTER_VIRT       (1u << 8)
+#define PROC2_VIRTUAL_INTR_DELIVERY    (1u << 9)
 #define PROC2_ENABLE_RDTSCP	       (1u << 3)
 #define PROC2_ENABLE_VPID	       (1u << 5)
 #define PROC2_UNRESTRICTED_GUEST       (1u << 7)
@@ -213,6 +221,7 @@
 #define EXIT_REASON_ENTRY_MACHINE_CHECK 41
 #define EXIT_REASON_TPR_BELOW		43
 #define EXIT_REASON_APIC_ACCESS		44
+#define EXIT_REASON_EOI_INDUCED		45
 #define EXIT_REASON_VIRTUALIZED_EOI	45
 #define EXIT_REASON_GDTR_IDTR		46
 #define EXIT_REASON_LDTR_TR		47

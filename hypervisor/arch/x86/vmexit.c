@@ -135,6 +135,9 @@ static const struct exit_handler exit_table[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_ENTRY_MSR_LOAD] = { "entry: MSR load", handle_entry_failure },
 	[EXIT_REASON_PAUSE] = { "PAUSE", handle_pause },
 	[EXIT_REASON_EPT_VIOLATION] = { "EPT violation", vmexit_ept_violation },
+	[EXIT_REASON_APIC_ACCESS] = { "APIC access", vmexit_apic_access },
+	[EXIT_REASON_EOI_INDUCED] = { "EOI (level)", vmexit_eoi_induced },
+	[EXIT_REASON_APIC_WRITE] = { "APIC write", vmexit_apic_write },
 	[EXIT_REASON_XSETBV] = { "XSETBV", vmexit_xsetbv },
 };
 

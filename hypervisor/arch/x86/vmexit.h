@@ -39,6 +39,7 @@ void vmexit_cpuid(struct vcpu *vcpu);
 
 /* MMIO through EPT violations (vmexit_mmio.c). */
 void vmexit_ept_violation(struct vcpu *vcpu);
+void vmexit_apic_access(struct vcpu *vcpu);
 
 /* Port I/O (vmexit_io.c). */
 struct vm;

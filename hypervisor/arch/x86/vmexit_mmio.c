@@ -16,6 +16,7 @@
 #include "debug/log.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "vdev/vlapic.h"
 
 #define EPT_QUAL_WRITE	    (1ull << 1)
 #define EPT_QUAL_FETCH	    (1ull << 2)
@@ -139,9 +140,10 @@ static void mmio_fault(struct vcpu *vcpu, enum instr_result r, const char *reaso
 		vcpu_inject_exception(vcpu, 6, false, 0);
 }
 
-void vmexit_ept_violation(struct vcpu *vcpu)
+/* Decodes the instruction at RIP and performs it, its access to gpa going to the emulated device.
+ */
+static void mmio_emulate(struct vcpu *vcpu, uint64_t gpa, bool is_write)
 {
-	uint64_t q = vcpu->exit_qualification;
 	uint32_t cs_ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_AR);
 	struct mmio_access access = { .vcpu = vcpu };
 	struct instr_ctx ctx;
@@ -150,14 +152,6 @@ void vmexit_ept_violation(struct vcpu *vcpu)
 	enum instr_result r;
 	size_t n;
 
-	if (q & EPT_QUAL_FETCH) {
-		char why[96];
-
-		format_buf(why, sizeof(why), "instruction fetch from unmapped 0x%llx",
-			   (unsigned long long)vmcs_read(VMCS_GUEST_PHYS_ADDR));
-		vcpu_fail(vcpu, why);
-		return;
-	}
 	n = fetch_instruction(vcpu, bytes);
 	r = instr_decode(bytes, n,
 			 instr_mode_from_cs(vmcs_read(VMCS_GUEST_EFER) & EFER_LMA, cs_ar & CS_AR_L,
@@ -171,8 +165,8 @@ void vmexit_ept_violation(struct vcpu *vcpu)
 	memcpy(ctx.gpr, vcpu->regs.gpr, sizeof(ctx.gpr));
 	ctx.rip = vmcs_read(VMCS_GUEST_RIP);
 	ctx.rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	ctx.mmio_gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
-	ctx.mmio_write = q & EPT_QUAL_WRITE;
+	ctx.mmio_gpa = gpa;
+	ctx.mmio_write = is_write;
 	ctx.read_mmio = mmio_read;
 	ctx.write_mmio = mmio_write;
 	ctx.read_guest_memory = mem_read;
@@ -186,4 +180,44 @@ void vmexit_ept_violation(struct vcpu *vcpu)
 	memcpy(vcpu->regs.gpr, ctx.gpr, sizeof(ctx.gpr));
 	vmcs_write(VMCS_GUEST_RIP, ctx.rip);
 	vmcs_write(VMCS_GUEST_RFLAGS, ctx.rflags);
+}
+
+void vmexit_ept_violation(struct vcpu *vcpu)
+{
+	uint64_t q = vcpu->exit_qualification;
+
+	if (q & EPT_QUAL_FETCH) {
+		char why[96];
+
+		format_buf(why, sizeof(why), "instruction fetch from unmapped 0x%llx",
+			   (unsigned long long)vmcs_read(VMCS_GUEST_PHYS_ADDR));
+		vcpu_fail(vcpu, why);
+		return;
+	}
+	mmio_emulate(vcpu, vmcs_read(VMCS_GUEST_PHYS_ADDR), q & EPT_QUAL_WRITE);
+}
+
+#define APIC_ACCESS_LINEAR_READ	 0
+#define APIC_ACCESS_LINEAR_WRITE 1
+
+/*
+ * With APIC virtualization, an access to the xAPIC page the processor does
+ * not virtualize (the timer's current count, a write to a read-only
+ * register) exits before it happens; the vLAPIC performs it.
+ */
+void vmexit_apic_access(struct vcpu *vcpu)
+{
+	uint64_t q = vcpu->exit_qualification;
+	uint32_t type = (uint32_t)(q >> 12) & 0xf;
+	uint64_t gpa = vlapic_base_address(&vcpu->vlapic) + (q & 0xfff);
+
+	if (type != APIC_ACCESS_LINEAR_READ && type != APIC_ACCESS_LINEAR_WRITE) {
+		char why[80];
+
+		format_buf(why, sizeof(why), "APIC-access exit of type %u at offset 0x%llx", type,
+			   (unsigned long long)(q & 0xfff));
+		vcpu_fail(vcpu, why);
+		return;
+	}
+	mmio_emulate(vcpu, gpa, type == APIC_ACCESS_LINEAR_WRITE);
 }
