@@ -107,4 +107,27 @@ SCENARIOS = [
     service_vm_boot(1, cmdline="apicv=off", apic_line="emulated on every access"),
     service_vm_boot(4),
     service_vm_boot(2, model="corei5_arrandale_m520", apic_line="emulated on every access"),
+    {
+        # The Service VM reboots: the hypervisor takes the reset (Linux writes the FADT
+        # reset register or 0xcf9), prints its statistics and resets the machine itself.
+        "name": "bochs-1cpu-service-vm-reboot",
+        "service_vm": "svm_reboot=1",
+        "args": ["--cpus", "1", "--timeout", "600",
+                 "--expect", r"SVM-INIT: rebooting",
+                 "--expect", r"service-vm: reset requested by the Service VM",
+                 "--expect", r"vCPU 0: \d+ exits",
+                 "--expect", r"power: reset through"],
+    },
+    {
+        # Not a kernel where the kernel should be: a clear message, and the hypervisor
+        # shell still runs its commands and powers off.
+        "name": "bochs-service-vm-corrupt-kernel",
+        "args": ["--cpus", "1", "--timeout", "180",
+                 "--module", "/etc/os-release=Linux_bzImage console=ttyS0",
+                 "--cmdline", "shell_cmds=vm_list;poweroff",
+                 "--expect", r"service-vm: module '.*' is not a usable Linux kernel",
+                 "--expect", r"the Service VM could not be started",
+                 "--expect", r"power: powering off",
+                 "--require-power-off"],
+    },
 ]

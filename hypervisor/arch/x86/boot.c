@@ -201,19 +201,23 @@ __attribute__((noreturn)) void boot_primary(uint32_t magic, uint32_t mbi, uint64
 	smp_wait_for_vmx(VMX_BRINGUP_TIMEOUT_MS);
 	report_cpus();
 
+	const char *cmds = platform.options.has_shell_cmds ? platform.options.shell_cmds : NULL;
+
 	if (service_vm_kernel_present()) {
 		smp_retire_trampoline();
 		if (service_vm_create() == 0) {
-			shell_start(platform.options.has_shell_cmds ? platform.options.shell_cmds
-								    : NULL);
+			shell_start(cmds);
 			service_vm_run_boot_vcpu();
+			pr_err(
+			    "boot: the Service VM's boot vCPU could not run; the hypervisor shell "
+			    "stays up");
 		} else {
-			shell_start(platform.options.has_shell_cmds ? platform.options.shell_cmds
-								    : NULL);
+			pr_err("boot: the Service VM could not be started; the hypervisor shell "
+			       "stays up");
+			shell_start(cmds);
 		}
-		pr_err("boot: the Service VM could not be started; the hypervisor shell stays up");
 	} else {
-		shell_start(platform.options.has_shell_cmds ? platform.options.shell_cmds : NULL);
+		shell_start(cmds);
 	}
 	for (;;)
 		cpu_wait_for_interrupt();
