@@ -152,6 +152,34 @@ static bool cmdline_opt_apicv(const char *value, struct hv_options *opts)
 	return false;
 }
 
+/* A module tag: one word of 1..31 printable characters (GRUB splits module strings at blanks). */
+static bool cmdline_set_tag(const char *option, const char *value, char *tag)
+{
+	size_t len = strlen(value);
+	bool ok = len > 0 && len < CMDLINE_TAG_MAX;
+
+	for (size_t i = 0; ok && i < len; i++)
+		ok = value[i] > ' ' && value[i] < 0x7f;
+	if (!ok) {
+		pr_err("cmdline: bad value '%s' for %s: expected one word of 1..%d printable "
+		       "characters",
+		       value, option, CMDLINE_TAG_MAX - 1);
+		return false;
+	}
+	str_copy(tag, value, CMDLINE_TAG_MAX);
+	return true;
+}
+
+static bool cmdline_opt_kernel_tag(const char *value, struct hv_options *opts)
+{
+	return cmdline_set_tag("kernel_tag", value, opts->kernel_tag);
+}
+
+static bool cmdline_opt_initrd_tag(const char *value, struct hv_options *opts)
+{
+	return cmdline_set_tag("initrd_tag", value, opts->initrd_tag);
+}
+
 static const struct cmdline_option {
 	const char *name;
 	bool (*apply)(const char *value, struct hv_options *opts);
@@ -161,6 +189,8 @@ static const struct cmdline_option {
 	{ "loglevel", cmdline_opt_loglevel, "a number 0..6" },
 	{ "shell_cmds", cmdline_opt_shell_cmds, "commands separated by ';'" },
 	{ "apicv", cmdline_opt_apicv, "on or off" },
+	{ "kernel_tag", cmdline_opt_kernel_tag, "a module tag" },
+	{ "initrd_tag", cmdline_opt_initrd_tag, "a module tag" },
 };
 
 #define CMDLINE_OPTION_COUNT (sizeof(cmdline_options) / sizeof(cmdline_options[0]))
@@ -257,6 +287,8 @@ void cmdline_defaults(struct hv_options *opts)
 	opts->uart_kind = UART_KIND_PORT;
 	opts->uart_base = UART_DEFAULT_PORT;
 	opts->loglevel = LOG_LEVEL_DEFAULT;
+	str_copy(opts->kernel_tag, CMDLINE_DEFAULT_KERNEL_TAG, sizeof(opts->kernel_tag));
+	str_copy(opts->initrd_tag, CMDLINE_DEFAULT_INITRD_TAG, sizeof(opts->initrd_tag));
 }
 
 void cmdline_parse(const char *cmdline, struct hv_options *opts)

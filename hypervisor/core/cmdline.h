@@ -19,12 +19,19 @@ enum uart_kind { UART_KIND_PORT, UART_KIND_MMIO, UART_KIND_DISABLED };
 
 #define CMDLINE_SHELL_CMDS_MAX 1024
 
+#define CMDLINE_TAG_MAX		   32
+#define CMDLINE_DEFAULT_KERNEL_TAG "Linux_bzImage" /* upstream ACRN's tags */
+#define CMDLINE_DEFAULT_INITRD_TAG "Linux_initrd"
+
 struct hv_options {
 	enum uart_kind uart_kind;
 	uint64_t uart_base; /* default: UART_KIND_PORT, 0x3f8 */
 	int loglevel;	    /* console log level 0..6, default LOG_LEVEL_DEFAULT */
 	bool has_shell_cmds;
 	bool apicv_off; /* apicv=off: emulate the local APIC without APIC virtualization */
+	/* Module tags of the Service VM's kernel and initrd (kernel_tag=, initrd_tag=). */
+	char kernel_tag[CMDLINE_TAG_MAX];
+	char initrd_tag[CMDLINE_TAG_MAX];
 	char shell_cmds[CMDLINE_SHELL_CMDS_MAX]; /* raw "cmd;cmd args;..." */
 	uint32_t unknown_count; /* options that are not ours (left for the Service VM) */
 	uint32_t error_count;	/* options of ours with a bad value */

@@ -209,6 +209,25 @@ static void test_apicv(void **state)
 	expect_msg("bad value 'maybe' for apicv: expected on or off");
 }
 
+static void test_module_tags(void **state)
+{
+	(void)state;
+	parse("");
+	assert_string_equal(opts.kernel_tag, "Linux_bzImage");
+	assert_string_equal(opts.initrd_tag, "Linux_initrd");
+	parse("kernel_tag=SOS_kernel initrd_tag=SOS_ramdisk");
+	assert_string_equal(opts.kernel_tag, "SOS_kernel");
+	assert_string_equal(opts.initrd_tag, "SOS_ramdisk");
+	assert_int_equal(opts.error_count, 0);
+	parse("kernel_tag=A kernel_tag= kernel_tag=0123456789012345678901234567890123");
+	assert_string_equal(opts.kernel_tag, "A");
+	assert_int_equal(opts.error_count, 2);
+	expect_msg("bad value '' for kernel_tag");
+	parse("initrd_tag=\"two words\"");
+	assert_string_equal(opts.initrd_tag, "Linux_initrd");
+	expect_msg("bad value 'two words' for initrd_tag");
+}
+
 static void test_loglevel(void **state)
 {
 	static const char *const bad[] = { "loglevel=8",
@@ -449,17 +468,12 @@ static void test_shell_cmd_split(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_typical_line),
-		cmocka_unit_test(test_separators),
-		cmocka_unit_test(test_uart_good),
-		cmocka_unit_test(test_uart_bad),
-		cmocka_unit_test(test_loglevel),
-		cmocka_unit_test(test_apicv),
-		cmocka_unit_test(test_shell_cmds),
-		cmocka_unit_test(test_unterminated_quote),
-		cmocka_unit_test(test_long_tokens),
-		cmocka_unit_test(test_shell_cmd_split),
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_typical_line),
+		cmocka_unit_test(test_separators),   cmocka_unit_test(test_uart_good),
+		cmocka_unit_test(test_uart_bad),     cmocka_unit_test(test_loglevel),
+		cmocka_unit_test(test_apicv),	     cmocka_unit_test(test_module_tags),
+		cmocka_unit_test(test_shell_cmds),   cmocka_unit_test(test_unterminated_quote),
+		cmocka_unit_test(test_long_tokens),  cmocka_unit_test(test_shell_cmd_split),
 		cmocka_unit_test(test_grub_quoting),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

@@ -54,7 +54,7 @@ bool service_vm_kernel_present(void)
 {
 	const char *args;
 
-	return boot_find_module(&platform.boot, SERVICE_VM_KERNEL_TAG, &args) >= 0;
+	return boot_find_module(&platform.boot, platform.options.kernel_tag, &args) >= 0;
 }
 
 /*

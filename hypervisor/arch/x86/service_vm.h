@@ -8,9 +8,6 @@
 
 #include "core/vm.h"
 
-#define SERVICE_VM_KERNEL_TAG "Linux_bzImage"
-#define SERVICE_VM_INITRD_TAG "Linux_initrd"
-
 /* True when the boot loader passed a Service VM kernel module. */
 bool service_vm_kernel_present(void);
 /*

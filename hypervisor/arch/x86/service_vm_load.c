@@ -41,11 +41,11 @@ static int find_modules(const struct boot_module **kernel, const char **kernel_a
 {
 	const struct boot_info *bi = &platform.boot;
 	const char *args;
-	int k = boot_find_module(bi, SERVICE_VM_KERNEL_TAG, kernel_args);
-	int i = boot_find_module(bi, SERVICE_VM_INITRD_TAG, &args);
+	int k = boot_find_module(bi, platform.options.kernel_tag, kernel_args);
+	int i = boot_find_module(bi, platform.options.initrd_tag, &args);
 
 	if (k < 0) {
-		pr_err("service-vm: no module tagged %s", SERVICE_VM_KERNEL_TAG);
+		pr_err("service-vm: no module tagged %s", platform.options.kernel_tag);
 		return -ENOENT;
 	}
 	*kernel = &bi->modules[k];
