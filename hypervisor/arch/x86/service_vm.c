@@ -105,8 +105,13 @@ static int com1_read(void *dev, uint64_t port, uint32_t width, uint64_t *value)
 	spinlock_acquire(&vm->uart_lock);
 	*value = vuart_read(vm->console_uart, (uint32_t)(port - COM1_PORT));
 	irq = vuart_interrupt_pending(vm->console_uart);
-	spinlock_release(&vm->uart_lock);
+	/*
+	 * The line follows the UART inside its lock: set after the unlock, two
+	 * CPUs could leave it high while the UART no longer asks, and the next
+	 * request's rising edge would be lost.
+	 */
 	virq_set_gsi(vm, COM1_ISA_IRQ, irq);
+	spinlock_release(&vm->uart_lock);
 	return 0;
 }
 
@@ -119,8 +124,8 @@ static int com1_write(void *dev, uint64_t port, uint32_t width, uint64_t value)
 	spinlock_acquire(&vm->uart_lock);
 	vuart_write(vm->console_uart, (uint32_t)(port - COM1_PORT), (uint8_t)value);
 	irq = vuart_interrupt_pending(vm->console_uart);
-	spinlock_release(&vm->uart_lock);
 	virq_set_gsi(vm, COM1_ISA_IRQ, irq);
+	spinlock_release(&vm->uart_lock);
 	return 0;
 }
 
@@ -132,8 +137,8 @@ static void com1_console_input(uint8_t byte)
 	spinlock_acquire(&sos.uart_lock);
 	vuart_receive(sos.console_uart, byte);
 	irq = vuart_interrupt_pending(sos.console_uart);
-	spinlock_release(&sos.uart_lock);
 	virq_set_gsi(&sos, COM1_ISA_IRQ, irq);
+	spinlock_release(&sos.uart_lock);
 }
 
 static void vuart_to_console(void *ctx, uint8_t byte)
