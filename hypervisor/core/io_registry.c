@@ -293,6 +293,7 @@ static int io_access(struct io_space s, uint64_t addr, uint32_t width, bool is_w
 		}
 		return -EINVAL;
 	}
+	__atomic_fetch_add(&hit->accesses, 1, __ATOMIC_RELAXED);
 	if (is_write)
 		return hit->handler.write
 			   ? hit->handler.write(hit->handler.dev, addr, width, *value & mask)

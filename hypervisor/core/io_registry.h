@@ -51,6 +51,7 @@ struct io_range {
 	uint64_t start;
 	uint64_t end; /* exclusive */
 	struct io_handler handler;
+	uint64_t accesses; /* accesses that reached the handler (for the shell's `io`) */
 	uint64_t rejected; /* accesses refused for their width */
 	bool warned;	   /* a width rejection was already logged */
 };

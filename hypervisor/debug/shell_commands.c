@@ -301,6 +301,26 @@ static void cmd_int(int argc, char **argv)
 	print_vcpu_vectors(vm, false);
 }
 
+static void print_io_ranges(const char *kind, const struct io_range *r, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++)
+		console_printf("  %-4s %#10llx-%#-10llx %-30s %12llu\n", kind,
+			       (unsigned long long)r[i].start, (unsigned long long)(r[i].end - 1),
+			       r[i].handler.name ? r[i].handler.name : "?",
+			       (unsigned long long)r[i].accesses);
+}
+
+static void cmd_io(int argc, char **argv)
+{
+	const struct vm *vm = service_vm();
+
+	(void)argc;
+	(void)argv;
+	console_printf("emulated ranges of VM %u and the accesses that reached them:\n", vm->id);
+	print_io_ranges("port", vm->io.port, vm->io.port_table.count);
+	print_io_ranges("mmio", vm->io.mmio, vm->io.mmio_table.count);
+}
+
 static void cmd_vcpu_dumpreg(int argc, char **argv)
 {
 	const struct vm *vm = service_vm();
@@ -385,6 +405,7 @@ const struct shell_command shell_commands[] = {
 	{ "vcpu_dumpreg", "VCPU", "registers of a vCPU of the Service VM", 1, 1, cmd_vcpu_dumpreg },
 	{ "int", "", "interrupt counts per vector (physical and injected)", 0, 0, cmd_int },
 	{ "dumpmem", "GPA [LENGTH]", "hex dump of Service VM memory", 1, 2, cmd_dumpmem },
+	{ "io", "", "emulated port and MMIO ranges with access counts", 0, 0, cmd_io },
 	{ "vm_console", "", "console input to the Service VM (Ctrl+Space comes back)", 0, 0,
 	  cmd_vm_console },
 	{ "poweroff", "", "power the machine off (ACPI S5)", 0, 0, cmd_poweroff },

@@ -66,7 +66,8 @@ def boot(hv, out, cpus, modules, bare):
     if bare:
         args.append("--bare-linux")
     else:
-        args += ["--send", r"BENCH: idle 10 s=\x00time\rvmexit\r\x00",
+        args += ["--send", r"BENCH: idle 10 s=\x00time\rvmexit\rio\r\x00",
+                 "--send", r"BENCH: idle over=\x00io\r\x00",
                  "--expect", "ACPI S5 requested by the Service VM"]
     t0 = time.monotonic()
     r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -82,7 +83,17 @@ def boot(hv, out, cpus, modules, bare):
         head, _, tail = serial.partition("ACPI S5 requested by the Service VM")
         res["boot_exits"] = parse_exits(head.rpartition("BENCH: idle 10 s")[2])
         res["final_exits"] = parse_exits(tail)
+        ios = re.findall(r"emulated ranges of VM \d+.*?(?=ACRN:|\Z)", serial, re.S)
+        res["io"] = [parse_io(t) for t in ios[:2]]
     return res
+
+
+def parse_io(text):
+    """{range name: accesses} from the shell's `io` table."""
+    out = {}
+    for m in re.finditer(r"^\s+(port|mmio)\s+(0x[0-9a-f]+)-(0x[0-9a-f]+)\s+(.+?)\s+(\d+)\s*$", text, re.M):
+        out["%s %s %s" % (m.group(1), m.group(2), m.group(4))] = int(m.group(5))
+    return out
 
 
 def total_by_reason(table):
@@ -126,6 +137,13 @@ def main():
         for reason in sorted(final, key=lambda k: -final[k]):
             print("    %-22s %10d %10d" % (reason, boot_exits.get(reason, 0),
                                           final[reason] - boot_exits.get(reason, 0)))
+        if len(hv["io"]) == 2:
+            print("  Emulated-device accesses during the boot, and during the 10 s idle:")
+            boot_io, after = hv["io"]
+            for name in sorted(after, key=lambda k: -after[k]):
+                if after[name]:
+                    print("    %-44s %8d %8d" % (name, boot_io.get(name, 0),
+                                                  after[name] - boot_io.get(name, 0)))
         print("  wall: bare %.0f s, hypervisor %.0f s" % (bare["wall"], hv["wall"]))
 
 
