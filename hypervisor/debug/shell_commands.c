@@ -321,6 +321,67 @@ static void cmd_io(int argc, char **argv)
 	print_io_ranges("mmio", vm->io.mmio, vm->io.mmio_table.count);
 }
 
+static void print_vector_register(const struct vlapic *vl, const char *name, uint32_t base)
+{
+	console_printf("  %s", name);
+	for (int i = 7; i >= 0; i--)
+		console_printf(" %08x", vlapic_read_reg(vl, base + (uint32_t)i * 0x10));
+	console_printf("\n");
+}
+
+static void cmd_vlapic(int argc, char **argv)
+{
+	const struct vm *vm = service_vm();
+	const struct vlapic *vl;
+	uint64_t id;
+
+	(void)argc;
+	if (!parse_number(argv[1], &id) || id >= vm->vcpu_count) {
+		console_printf("shell: no vCPU '%s' in VM %u\n", argv[1], vm->id);
+		return;
+	}
+	vl = &vm->vcpus[id]->vlapic;
+	console_printf("vCPU %u vLAPIC: id %u, base 0x%llx%s%s, TPR %02x PPR %02x SVR %03x\n",
+		       (unsigned int)id, vl->apic_id, (unsigned long long)vlapic_base_address(vl),
+		       vlapic_x2apic_mode(vl) ? ", x2APIC" : "",
+		       vlapic_enabled(vl) ? "" : ", disabled", vlapic_read_reg(vl, APIC_TPR),
+		       vlapic_read_reg(vl, APIC_PPR), vlapic_read_reg(vl, APIC_SVR));
+	print_vector_register(vl, "IRR (255..0)", APIC_IRR);
+	print_vector_register(vl, "ISR (255..0)", APIC_ISR);
+	print_vector_register(vl, "TMR (255..0)", APIC_TMR);
+	console_printf("  LVT timer %08x LINT0 %08x LINT1 %08x error %08x; timer initial %u "
+		       "current %u divide %x\n",
+		       vlapic_read_reg(vl, APIC_LVT_TIMER), vlapic_read_reg(vl, APIC_LVT_LINT0),
+		       vlapic_read_reg(vl, APIC_LVT_LINT1), vlapic_read_reg(vl, APIC_LVT_ERROR),
+		       vlapic_read_reg(vl, APIC_TIMER_ICR), vlapic_read_reg(vl, APIC_TIMER_CCR),
+		       vlapic_read_reg(vl, APIC_TIMER_DCR));
+}
+
+static void cmd_vioapic(int argc, char **argv)
+{
+	const struct vm *vm = service_vm();
+
+	(void)argc;
+	(void)argv;
+	for (uint32_t i = 0; i < vm->vioapic_count; i++) {
+		const struct vioapic *io = &vm->vioapic[i];
+
+		console_printf("vIOAPIC %u at 0x%llx, GSI %u-%u (pins with an entry or a raised "
+			       "line):\n",
+			       io->id, (unsigned long long)io->base, io->gsi_base,
+			       io->gsi_base + io->pins - 1);
+		for (uint32_t pin = 0; pin < io->pins; pin++) {
+			uint64_t rte = vioapic_rte(io, pin);
+
+			if (rte == IOAPIC_RTE_MASKED && !io->line[pin])
+				continue;
+			console_printf("  pin %2u: %016llx line %s, delivered %llu\n", pin,
+				       (unsigned long long)rte, io->line[pin] ? "high" : "low",
+				       (unsigned long long)io->delivered[pin]);
+		}
+	}
+}
+
 static void cmd_vcpu_dumpreg(int argc, char **argv)
 {
 	const struct vm *vm = service_vm();
@@ -406,6 +467,9 @@ const struct shell_command shell_commands[] = {
 	{ "int", "", "interrupt counts per vector (physical and injected)", 0, 0, cmd_int },
 	{ "dumpmem", "GPA [LENGTH]", "hex dump of Service VM memory", 1, 2, cmd_dumpmem },
 	{ "io", "", "emulated port and MMIO ranges with access counts", 0, 0, cmd_io },
+	{ "vlapic", "VCPU", "a vCPU's virtual local APIC: priorities, IRR/ISR/TMR, LVTs", 1, 1,
+	  cmd_vlapic },
+	{ "vioapic", "", "the virtual IOAPICs' redirection entries and lines", 0, 0, cmd_vioapic },
 	{ "vm_console", "", "console input to the Service VM (Ctrl+Space comes back)", 0, 0,
 	  cmd_vm_console },
 	{ "poweroff", "", "power the machine off (ACPI S5)", 0, 0, cmd_poweroff },

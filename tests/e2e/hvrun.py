@@ -270,7 +270,7 @@ def interactive(run, master, serial_log, stop_pattern):
             termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
 
 
-def pty_pump(run, master, serial_log, sends):
+def pty_pump(run, master, serial_log, sends, delay=0.0):
     """Copies the console from the pty into the log; types each send's text once its regex shows."""
     pending = [(re.compile(rx.encode()), text) for rx, text in sends]
     tail = b""
@@ -289,6 +289,8 @@ def pty_pump(run, master, serial_log, sends):
             while pending and pending[0][0].search(tail):
                 _, text = pending.pop(0)
                 tail = b""
+                if delay:
+                    time.sleep(delay)
                 # One byte at a time, as a person types: the UART has a small FIFO.
                 for ch in text:
                     os.write(master, bytes([ch]))
@@ -317,6 +319,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--out", default=None, help="output folder (default: a new temp folder)")
     ap.add_argument("--interactive", action="store_true", help="console on this terminal")
+    ap.add_argument("--send-delay", type=float, default=0.0, metavar="SECONDS",
+                    help="wait this long (wall time) after a --send regex before typing")
     ap.add_argument("--bare-linux", action="store_true",
                     help="boot the Linux_bzImage/Linux_initrd modules with GRUB directly, "
                          "without the hypervisor (baseline for benchmarks)")
@@ -376,7 +380,8 @@ def main():
         cmd = qemu_command(out, iso, args, serial_arg)
     run = Run(cmd, out)
     if master is not None:
-        threading.Thread(target=pty_pump, args=(run, master, serial, sends), daemon=True).start()
+        threading.Thread(target=pty_pump, args=(run, master, serial, sends, args.send_delay),
+                         daemon=True).start()
     watch = Watch(args.expect, args.done, args.fail)
     try:
         follow(run, serial, watch, args.timeout, start, echo=not args.quiet)
