@@ -141,11 +141,11 @@ static bool cmdline_opt_shell_cmds(const char *value, struct hv_options *opts)
 static bool cmdline_opt_apicv(const char *value, struct hv_options *opts)
 {
 	if (strcmp(value, "on") == 0) {
-		opts->apicv_off = false;
+		opts->apicv = true;
 		return true;
 	}
 	if (strcmp(value, "off") == 0) {
-		opts->apicv_off = true;
+		opts->apicv = false;
 		return true;
 	}
 	pr_err("cmdline: bad value '%s' for apicv: expected on or off", value);

@@ -382,6 +382,18 @@ static void cmd_vioapic(int argc, char **argv)
 	}
 }
 
+static void cmd_cpu_dump(int argc, char **argv)
+{
+	uint64_t id;
+
+	(void)argc;
+	if (!parse_number(argv[1], &id) || id >= cpu_count) {
+		console_printf("shell: no CPU '%s' (there are %u)\n", argv[1], cpu_count);
+		return;
+	}
+	cpu_request_nmi_dump((uint32_t)id);
+}
+
 static void cmd_vcpu_dumpreg(int argc, char **argv)
 {
 	const struct vm *vm = service_vm();
@@ -467,6 +479,8 @@ const struct shell_command shell_commands[] = {
 	{ "int", "", "interrupt counts per vector (physical and injected)", 0, 0, cmd_int },
 	{ "dumpmem", "GPA [LENGTH]", "hex dump of Service VM memory", 1, 2, cmd_dumpmem },
 	{ "io", "", "emulated port and MMIO ranges with access counts", 0, 0, cmd_io },
+	{ "cpu_dump", "CPU", "where a physical CPU is (NMI: hypervisor RIP and stack)", 1, 1,
+	  cmd_cpu_dump },
 	{ "vlapic", "VCPU", "a vCPU's virtual local APIC: priorities, IRR/ISR/TMR, LVTs", 1, 1,
 	  cmd_vlapic },
 	{ "vioapic", "", "the virtual IOAPICs' redirection entries and lines", 0, 0, cmd_vioapic },

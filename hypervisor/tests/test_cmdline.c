@@ -197,14 +197,14 @@ static void test_apicv(void **state)
 {
 	(void)state;
 	parse("");
-	assert_false(opts.apicv_off);
-	parse("apicv=off");
-	assert_true(opts.apicv_off);
+	assert_false(opts.apicv);
+	parse("apicv=on");
+	assert_true(opts.apicv);
 	assert_int_equal(opts.error_count, 0);
-	parse("apicv=off apicv=on");
-	assert_false(opts.apicv_off);
-	parse("apicv=off apicv=maybe");
-	assert_true(opts.apicv_off); /* a bad value keeps the setting before it */
+	parse("apicv=on apicv=off");
+	assert_false(opts.apicv);
+	parse("apicv=on apicv=maybe");
+	assert_true(opts.apicv); /* a bad value keeps the setting before it */
 	assert_int_equal(opts.error_count, 1);
 	expect_msg("bad value 'maybe' for apicv: expected on or off");
 }

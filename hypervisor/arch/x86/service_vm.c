@@ -244,7 +244,7 @@ static int service_vm_build_ept(const struct e820_range *hv, uint32_t hv_count)
 	return 0;
 }
 
-/* APIC-register virtualization and virtual-interrupt delivery, unless apicv=off. */
+/* APIC-register virtualization and virtual-interrupt delivery, with apicv=on. */
 static bool apicv_usable(void)
 {
 	uint32_t may_proc = (uint32_t)(vmx_caps.procbased >> 32);
@@ -252,7 +252,7 @@ static bool apicv_usable(void)
 	uint32_t need2 =
 	    PROC2_VIRTUALIZE_APIC_ACCESSES | PROC2_APIC_REGISTER_VIRT | PROC2_VIRTUAL_INTR_DELIVERY;
 
-	if (platform.options.apicv_off)
+	if (!platform.options.apicv)
 		return false;
 	return (may_proc & PROC_USE_TPR_SHADOW) && (may_proc2 & need2) == need2;
 }

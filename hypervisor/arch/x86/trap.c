@@ -147,12 +147,45 @@ void irq_dispatch_vector(uint32_t vector)
 	lapic_eoi();
 }
 
+/* Set by `cpu_dump N`: the NMI that follows prints where that CPU is. */
+static volatile uint32_t nmi_dump_requested[HV_MAX_CPUS];
+
+void cpu_request_nmi_dump(uint32_t index)
+{
+	if (index >= cpu_count)
+		return;
+	nmi_dump_requested[index] = 1;
+	lapic_send_nmi(per_cpu_data[index].apic_id);
+}
+
+/* Returns true when the NMI was a dump request (and the dump is printed). */
+static bool nmi_dump(const struct trap_frame *f)
+{
+	struct per_cpu *cpu = this_cpu();
+	uint64_t low, high;
+
+	if (!__atomic_exchange_n(&nmi_dump_requested[cpu->index], 0, __ATOMIC_ACQ_REL))
+		return false;
+	if (!f) {
+		console_printf("CPU %u: NMI dump: it was running its guest (exits go on)\n",
+			       cpu->index);
+		return true;
+	}
+	console_printf("CPU %u: NMI dump: hypervisor at RIP %016llx (link %016llx), RFLAGS %llx\n",
+		       cpu->index, (unsigned long long)f->rip,
+		       (unsigned long long)(f->rip - hv_load_delta), (unsigned long long)f->rflags);
+	stack_bounds(cpu, &low, &high);
+	print_stack_trace(f->rbp, low, high);
+	return true;
+}
+
 void irq_dispatch_nmi(void)
 {
 	if (machine_stopping) {
 		vmx_off_this_cpu();
 		cpu_halt_forever();
 	}
+	nmi_dump(NULL);
 }
 
 void trap_dispatch(struct trap_frame *frame)
@@ -164,6 +197,8 @@ void trap_dispatch(struct trap_frame *frame)
 		vmx_off_this_cpu();
 		cpu_halt_forever();
 	}
+	if (v == VECTOR_NMI && nmi_dump(frame))
+		return;
 	if (v < VECTOR_FIRST_EXTERNAL)
 		exception_stop(frame);
 

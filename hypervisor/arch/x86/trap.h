@@ -34,6 +34,8 @@ int irq_register(unsigned int vector, irq_handler_fn handler);
 void trap_dispatch(struct trap_frame *frame);
 /* An external interrupt taken by a VM exit: runs its handler (frame NULL) and EOIs. */
 void irq_dispatch_vector(uint32_t vector);
+/* Makes CPU index print where it is (hypervisor RIP and stack, or "in its guest") by NMI. */
+void cpu_request_nmi_dump(uint32_t index);
 /* An NMI taken by a VM exit. */
 void irq_dispatch_nmi(void);
 
