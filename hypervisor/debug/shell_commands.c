@@ -19,6 +19,7 @@
 #include "debug/log.h"
 #include "debug/shell_priv.h"
 #include "lib/string.h"
+#include "vdev/vuart.h"
 
 extern char __image_start[], __text_end[], __rodata_end[], __load_end[], __image_end[];
 
@@ -319,6 +320,16 @@ static void cmd_io(int argc, char **argv)
 	console_printf("emulated ranges of VM %u and the accesses that reached them:\n", vm->id);
 	print_io_ranges("port", vm->io.port, vm->io.port_table.count);
 	print_io_ranges("mmio", vm->io.mmio, vm->io.mmio_table.count);
+	if (vm->console_uart) {
+		const struct vuart *u = vm->console_uart;
+
+		console_printf("COM1: IER %02x LCR %02x MCR %02x, THR-empty interrupt %s, %u bytes "
+			       "received and waiting, interrupt line %s; %llu bytes sent\n",
+			       u->ier, u->lcr, u->mcr,
+			       u->thr_interrupt_pending ? "pending" : "clear", u->rx_count,
+			       vuart_interrupt_pending(u) ? "high" : "low",
+			       (unsigned long long)u->tx_bytes);
+	}
 }
 
 static void print_vector_register(const struct vlapic *vl, const char *name, uint32_t base)
