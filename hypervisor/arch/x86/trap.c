@@ -11,6 +11,7 @@
 #include "debug/console.h"
 #include "debug/log.h"
 #include "lib/errno.h"
+#include "debug/uart16550.h"
 #include "lib/format.h"
 
 #define STACK_TRACE_MAX_FRAMES 16
@@ -158,24 +159,52 @@ void cpu_request_nmi_dump(uint32_t index)
 	lapic_send_nmi(per_cpu_data[index].apic_id);
 }
 
-/* Returns true when the NMI was a dump request (and the dump is printed). */
+/*
+ * Returns true when the NMI was a dump request (and the dump is printed).
+ * It writes to the UART without the console lock: the interrupted code may
+ * hold it, and waiting for it here would hang this CPU for good.
+ */
+static void uart_write_line(const char *line, size_t n, size_t size)
+{
+	/* format_buf returns the untruncated length. */
+	uart_write(line, n < size ? n : size - 1);
+}
+
 static bool nmi_dump(const struct trap_frame *f)
 {
 	struct per_cpu *cpu = this_cpu();
-	uint64_t low, high;
+	uint64_t low, high, rbp;
+	char line[160];
+	size_t n;
 
 	if (!__atomic_exchange_n(&nmi_dump_requested[cpu->index], 0, __ATOMIC_ACQ_REL))
 		return false;
 	if (!f) {
-		console_printf("CPU %u: NMI dump: it was running its guest (exits go on)\n",
+		n = format_buf(line, sizeof(line),
+			       "CPU %u: NMI dump: it was running its guest (exits go on)\n",
 			       cpu->index);
+		uart_write_line(line, n, sizeof(line));
 		return true;
 	}
-	console_printf("CPU %u: NMI dump: hypervisor at RIP %016llx (link %016llx), RFLAGS %llx\n",
+	n = format_buf(line, sizeof(line),
+		       "CPU %u: NMI dump: hypervisor at RIP %016llx (link %016llx), RFLAGS %llx; "
+		       "return addresses (link):",
 		       cpu->index, (unsigned long long)f->rip,
 		       (unsigned long long)(f->rip - hv_load_delta), (unsigned long long)f->rflags);
+	uart_write_line(line, n, sizeof(line));
 	stack_bounds(cpu, &low, &high);
-	print_stack_trace(f->rbp, low, high);
+	rbp = f->rbp;
+	for (int i = 0; i < STACK_TRACE_MAX_FRAMES; i++) {
+		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
+
+		if (rbp < low || rbp + 16 > high || (rbp & 7) || !frame[1])
+			break;
+		n = format_buf(line, sizeof(line), " %llx",
+			       (unsigned long long)(frame[1] - hv_load_delta));
+		uart_write_line(line, n, sizeof(line));
+		rbp = frame[0];
+	}
+	uart_write("\n", 1);
 	return true;
 }
 
