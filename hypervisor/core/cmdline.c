@@ -34,7 +34,7 @@ static bool cmdline_starts_with(const char *s, const char *prefix)
  * octal: "010" is ten, as a user typing a log level would expect). The
  * whole string must be digits: no sign, no blanks, no trailing text.
  */
-static bool cmdline_parse_u64(const char *s, uint64_t *out)
+bool cmdline_parse_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0, base = 10;
 

@@ -45,6 +45,12 @@ struct hv_options {
 void cmdline_defaults(struct hv_options *opts);
 
 /*
+ * A number as options (and shell commands) take it: hex with 0x/0X, else
+ * decimal ("010" is ten); the whole string, no sign, no overflow.
+ */
+bool cmdline_parse_u64(const char *s, uint64_t *out);
+
+/*
  * Resets *opts to the defaults, then applies the whole line (NULL = empty).
  * Never fails: a bad value keeps the previous setting and pr_err says which
  * option, which value and what is expected. Later options override earlier.

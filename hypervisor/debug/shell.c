@@ -173,18 +173,9 @@ static bool shell_route_console_irq(void)
 	uint32_t isa_irq, gsi;
 	bool level, active_low;
 
-	switch (uart_io_port()) {
-	case 0x3f8:
-	case 0x3e8:
-		isa_irq = 4;
-		break;
-	case 0x2f8:
-	case 0x2e8:
-		isa_irq = 3;
-		break;
-	default:
+	isa_irq = uart_isa_irq();
+	if (isa_irq == UART_NO_ISA_IRQ)
 		return false;
-	}
 	gsi = ioapic_isa_irq_to_gsi(isa_irq, &level, &active_low);
 	if (irq_register(VECTOR_CONSOLE, console_rx_interrupt) != 0)
 		return false;

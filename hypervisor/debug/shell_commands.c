@@ -14,6 +14,7 @@
 #include "arch/x86/tsc.h"
 #include "debug/shell.h"
 #include "arch/x86/vmx.h"
+#include "core/cmdline.h"
 #include "core/platform.h"
 #include "debug/console.h"
 #include "debug/log.h"
@@ -222,37 +223,6 @@ static void cmd_vmexit(int argc, char **argv)
 	vmexit_print_stats(service_vm());
 }
 
-/* Decimal or 0x-prefixed hexadecimal, the whole string, no overflow. */
-static bool parse_number(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	unsigned int base = 10;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		unsigned int d;
-
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned int)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (unsigned int)(*s - 'a' + 10);
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = (unsigned int)(*s - 'A' + 10);
-		else
-			return false;
-		if (v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-	}
-	*out = v;
-	return true;
-}
-
 static void print_vcpu_vectors(const struct vm *vm, bool accepted)
 {
 	for (uint32_t v = 0; v < 256; v++) {
@@ -347,7 +317,7 @@ static void cmd_vlapic(int argc, char **argv)
 	uint64_t id;
 
 	(void)argc;
-	if (!parse_number(argv[1], &id) || id >= vm->vcpu_count) {
+	if (!cmdline_parse_u64(argv[1], &id) || id >= vm->vcpu_count) {
 		console_printf("shell: no vCPU '%s' in VM %u\n", argv[1], vm->id);
 		return;
 	}
@@ -398,7 +368,7 @@ static void cmd_cpu_dump(int argc, char **argv)
 	uint64_t id;
 
 	(void)argc;
-	if (!parse_number(argv[1], &id) || id >= cpu_count) {
+	if (!cmdline_parse_u64(argv[1], &id) || id >= cpu_count) {
 		console_printf("shell: no CPU '%s' (there are %u)\n", argv[1], cpu_count);
 		return;
 	}
@@ -411,7 +381,7 @@ static void cmd_vcpu_dumpreg(int argc, char **argv)
 	uint64_t id;
 
 	(void)argc;
-	if (!parse_number(argv[1], &id) || id >= vm->vcpu_count) {
+	if (!cmdline_parse_u64(argv[1], &id) || id >= vm->vcpu_count) {
 		console_printf("shell: no vCPU '%s' in VM %u (it has %u)\n", argv[1], vm->id,
 			       vm->vcpu_count);
 		return;
@@ -428,7 +398,7 @@ static void cmd_dumpmem(int argc, char **argv)
 	uint64_t gpa, len = 64;
 	uint8_t line[16];
 
-	if (!parse_number(argv[1], &gpa) || (argc == 3 && !parse_number(argv[2], &len)) ||
+	if (!cmdline_parse_u64(argv[1], &gpa) || (argc == 3 && !cmdline_parse_u64(argv[2], &len)) ||
 	    len == 0 || len > DUMPMEM_MAX) {
 		console_printf("shell: usage: dumpmem GPA [LENGTH], LENGTH 1..%u\n", DUMPMEM_MAX);
 		return;

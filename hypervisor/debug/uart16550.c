@@ -123,3 +123,18 @@ void uart_enable_rx_interrupt(void)
 	uart_reg_write(UART_MCR, MCR_DTR_RTS | MCR_OUT2);
 	uart_reg_write(UART_IER, IER_RX_DATA);
 }
+
+uint32_t uart_isa_irq(void)
+{
+	/* The PC's legacy COM ports: COM1/COM3 share IRQ 4, COM2/COM4 IRQ 3. */
+	switch (uart_io_port()) {
+	case 0x3f8:
+	case 0x3e8:
+		return 4;
+	case 0x2f8:
+	case 0x2e8:
+		return 3;
+	default:
+		return UART_NO_ISA_IRQ;
+	}
+}

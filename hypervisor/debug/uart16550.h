@@ -19,5 +19,8 @@ uint64_t uart_mmio_base(void);
 uint64_t uart_io_port(void);
 /* Raise the UART's interrupt when a byte arrives (the caller routes its IRQ). */
 void uart_enable_rx_interrupt(void);
+#define UART_NO_ISA_IRQ 0xffu
+/* The ISA IRQ of the console when it is a legacy COM port, else UART_NO_ISA_IRQ. */
+uint32_t uart_isa_irq(void);
 
 #endif

@@ -70,21 +70,6 @@ static uint32_t hypervisor_ranges(struct e820_range *r)
 	return n;
 }
 
-/* The ISA IRQ the hypervisor's console UART would use, if it is a legacy port. */
-static uint32_t console_isa_irq(void)
-{
-	switch (uart_io_port()) {
-	case 0x3f8:
-	case 0x3e8:
-		return 4;
-	case 0x2f8:
-	case 0x2e8:
-		return 3;
-	default:
-		return 0xff;
-	}
-}
-
 /*
  * The Service VM owns every interrupt line except the ones behind its
  * virtual COM1 (driven by the vUART) and the hypervisor's console UART.
@@ -93,7 +78,7 @@ static bool sos_owns_gsi(uint32_t gsi)
 {
 	uint8_t isa = gsi < VM_MAX_GSIS ? sos.gsi_to_isa_irq[gsi] : 0xff;
 
-	return isa != COM1_ISA_IRQ && (isa == 0xff || isa != console_isa_irq());
+	return isa != COM1_ISA_IRQ && (isa == 0xff || isa != uart_isa_irq());
 }
 
 static int com1_read(void *dev, uint64_t port, uint32_t width, uint64_t *value)

@@ -74,30 +74,40 @@ static void inject_gp(struct vcpu *vcpu)
 	vcpu_inject_exception(vcpu, 13, true, 0);
 }
 
+/* Completes RDMSR: EDX:EAX on success, #GP when the model refused (err != 0). */
+static void rdmsr_done(struct vcpu *vcpu, int err, uint64_t value)
+{
+	if (err) {
+		inject_gp(vcpu);
+		return;
+	}
+	vcpu->regs.gpr[GUEST_RAX] = (uint32_t)value;
+	vcpu->regs.gpr[GUEST_RDX] = value >> 32;
+	vcpu_skip_instruction(vcpu);
+}
+
+/* The MTRR MSRs the bitmap traps (the VM's state decides which of them exist). */
+static bool is_mtrr_msr(const struct vcpu *vcpu, uint32_t msr)
+{
+	return mtrr_is_msr(&vcpu->vm->mtrr, msr) ||
+	       (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_MAX_VARIABLE);
+}
+
 void vmexit_rdmsr(struct vcpu *vcpu)
 {
 	uint32_t msr = (uint32_t)vcpu->regs.gpr[GUEST_RCX];
-	uint64_t value;
+	uint64_t value = 0;
 
 	if (is_vlapic_msr(msr)) {
-		if (vlapic_rdmsr(&vcpu->vlapic, msr, &value) != 0) {
-			inject_gp(vcpu);
-			return;
-		}
-		vcpu->regs.gpr[GUEST_RAX] = (uint32_t)value;
-		vcpu->regs.gpr[GUEST_RDX] = value >> 32;
-		vcpu_skip_instruction(vcpu);
+		int err = vlapic_rdmsr(&vcpu->vlapic, msr, &value);
+
+		rdmsr_done(vcpu, err, value);
 		return;
 	}
-	if (mtrr_is_msr(&vcpu->vm->mtrr, msr) ||
-	    (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_MAX_VARIABLE)) {
-		if (mtrr_read(&vcpu->vm->mtrr, msr, &value) != 0) {
-			inject_gp(vcpu);
-			return;
-		}
-		vcpu->regs.gpr[GUEST_RAX] = (uint32_t)value;
-		vcpu->regs.gpr[GUEST_RDX] = value >> 32;
-		vcpu_skip_instruction(vcpu);
+	if (is_mtrr_msr(vcpu, msr)) {
+		int err = mtrr_read(&vcpu->vm->mtrr, msr, &value);
+
+		rdmsr_done(vcpu, err, value);
 		return;
 	}
 	switch (msr) {
@@ -114,9 +124,7 @@ void vmexit_rdmsr(struct vcpu *vcpu)
 		inject_gp(vcpu);
 		return;
 	}
-	vcpu->regs.gpr[GUEST_RAX] = (uint32_t)value;
-	vcpu->regs.gpr[GUEST_RDX] = value >> 32;
-	vcpu_skip_instruction(vcpu);
+	rdmsr_done(vcpu, 0, value);
 }
 
 void vmexit_wrmsr(struct vcpu *vcpu)
@@ -132,8 +140,7 @@ void vmexit_wrmsr(struct vcpu *vcpu)
 		vcpu_skip_instruction(vcpu);
 		return;
 	}
-	if (mtrr_is_msr(&vcpu->vm->mtrr, msr) ||
-	    (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_MAX_VARIABLE)) {
+	if (is_mtrr_msr(vcpu, msr)) {
 		uint64_t old;
 
 		if (mtrr_read(&vcpu->vm->mtrr, msr, &old) != 0 ||
