@@ -69,6 +69,25 @@ enum ivshmem_mapping {
 };
 const char *ivshmem_mapping_name(int mapping);
 
+/* How the CPU caches the mapping. Rings and mailboxes spin on and fence shared lines, which
+ * is cheap in write-back memory and costs a device access per load in uncached memory.
+ * Linux maps sysfs resourceN (and so UIO's BAR2) uncached (UC-); the SDK's driver maps
+ * BAR2 write-back; files, loopback and server memory are RAM. When the kernel's PAT table
+ * is readable (root, debugfs at /sys/kernel/debug), the library reports what it records
+ * for BAR2 instead of what the mapping path should give (cache_source). */
+enum ivshmem_cache {
+	IVSHMEM_CACHE_UNKNOWN = 0,
+	IVSHMEM_CACHE_WRITE_BACK = 1,
+	IVSHMEM_CACHE_UNCACHED = 2, /* UC or UC- */
+	IVSHMEM_CACHE_WRITE_COMBINING = 3,
+	IVSHMEM_CACHE_WRITE_THROUGH = 4,
+};
+enum ivshmem_cache_source {
+	IVSHMEM_CACHE_FROM_PATH = 0, /* what this mapping path gives (RAM, driver, sysfs) */
+	IVSHMEM_CACHE_FROM_PAT = 1,  /* read from the kernel's PAT memtype table */
+};
+const char *ivshmem_cache_name(int cache);
+
 /* Flags of struct ivshmem_open_options. */
 #define IVSHMEM_OPEN_CREATE	0x1u  /* files and loopback: create (and size) if absent */
 #define IVSHMEM_OPEN_INIT	0x2u  /* lay out the header if the region has none */
@@ -101,7 +120,8 @@ struct ivshmem_region_info {
 	uint32_t initialised;	     /* 1 when a valid layout is present */
 	uint64_t creation_epoch;
 	uint32_t subsystem_id; /* PCI subsystem id (region id), 0 otherwise */
-	uint32_t reserved;
+	int16_t cache;	       /* enum ivshmem_cache */
+	int16_t cache_source;  /* enum ivshmem_cache_source */
 };
 
 struct ivshmem_region;

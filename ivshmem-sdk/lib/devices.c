@@ -100,6 +100,53 @@ static bool child_named(const char *directory, const char *sub, const char *pref
 	return found;
 }
 
+/* The kernel's own record of BAR2's page attribute, when it is readable (root, debugfs):
+ * the path's nominal type can be overridden by PAT (a conflicting earlier mapping of the
+ * same range wins), so the record is the truth when we can see it. */
+static void cache_from_pat(struct ivshmem_region *region, const char *directory)
+{
+	static const struct {
+		const char *name;
+		int cache;
+	} types[] = { { "write-back", IVSHMEM_CACHE_WRITE_BACK },
+		      { "uncached-minus", IVSHMEM_CACHE_UNCACHED },
+		      { "uncached", IVSHMEM_CACHE_UNCACHED },
+		      { "write-combining", IVSHMEM_CACHE_WRITE_COMBINING },
+		      { "write-through", IVSHMEM_CACHE_WRITE_THROUGH } };
+	unsigned long long bar_start = 0, bar_end = 0, start, end;
+	char path[PATH_MAX], line[256], type[32];
+	FILE *stream;
+
+	snprintf(path, sizeof(path), "%s/resource", directory);
+	stream = fopen(path, "r");
+	/* One line per BAR: "start end flags"; BAR2 is the third. */
+	for (int bar = 0; stream && bar <= ACRN_IVSHMEM_MEMORY_BAR; bar++)
+		if (!fgets(line, sizeof(line), stream) ||
+		    sscanf(line, "%llx %llx", &bar_start, &bar_end) != 2)
+			bar_start = 0;
+	if (stream)
+		fclose(stream);
+	if (!bar_start)
+		return;
+	stream = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
+	while (stream && fgets(line, sizeof(line), stream)) {
+		/* "PAT: [mem 0x...-0x...] write-back"; end is exclusive. */
+		if (sscanf(line, "PAT: [mem %llx-%llx] %31s", &start, &end, type) != 3 ||
+		    bar_start < start || bar_start >= end)
+			continue;
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+			if (strcmp(type, types[i].name) == 0) {
+				region->cache = types[i].cache;
+				region->cache_source = IVSHMEM_CACHE_FROM_PAT;
+				break;
+			}
+		}
+		break;
+	}
+	if (stream)
+		fclose(stream);
+}
+
 static int open_driver_node(struct ivshmem_region *region, const char *node, uint32_t flags)
 {
 	struct ivshmem_sdk_info info = { .struct_size = sizeof(info) };
@@ -125,12 +172,19 @@ static int open_driver_node(struct ivshmem_region *region, const char *node, uin
 	if (registers != MAP_FAILED)
 		region->registers = registers;
 	region->mapping = IVSHMEM_MAPPING_DRIVER;
+	region->cache = IVSHMEM_CACHE_WRITE_BACK; /* the driver asks for it (see kmod) */
 	region->peer_id = (int32_t)info.iv_position;
 	region->subsystem_id = info.subsystem_id;
 	region->vectors = info.vectors < IVSHMEM_MAX_VECTORS ? info.vectors : IVSHMEM_MAX_VECTORS;
 	info.pci_address[sizeof(info.pci_address) - 1] = '\0';
 	snprintf(region->address, sizeof(region->address), "%s", info.pci_address);
 	snprintf(region->device, sizeof(region->device), "%s", node);
+	{
+		char directory[PATH_MAX];
+
+		snprintf(directory, sizeof(directory), SYSFS_PCI "/%s", region->address);
+		cache_from_pat(region, directory);
+	}
 	/* Only a handle that joins takes the doorbells: an observer (list, info) must not
 	 * take them away from the process that waits on them. */
 	for (uint32_t v = 0; v < region->vectors && !(flags & IVSHMEM_OPEN_NO_JOIN); v++) {
@@ -195,6 +249,11 @@ static int open_sysfs(struct ivshmem_region *region, const char *directory, cons
 		}
 	}
 	region->mapping = mapping;
+	/* Linux maps sysfs resourceN with the device page attribute, uncached on x86 (UC-);
+	 * resourceN_wc would be write-combining, whose weakly ordered stores the rings'
+	 * publication order does not allow. Only the SDK's driver gives write-back. */
+	region->cache = IVSHMEM_CACHE_UNCACHED;
+	cache_from_pat(region, directory);
 	region->subsystem_id = (uint32_t)read_sysfs_number(directory, "subsystem_device");
 	snprintf(region->address, sizeof(region->address), "%s", bdf);
 	snprintf(region->device, sizeof(region->device), "%s", node);
@@ -291,6 +350,9 @@ static void list_add(struct ivshmem_region_info *infos, size_t capacity, int cou
 	info->peer_id = -1;
 	info->size = size;
 	info->mapping = mapping;
+	info->cache = IVSHMEM_CACHE_UNCACHED; /* both fallbacks are sysfs/UIO or a file */
+	if (mapping == IVSHMEM_MAPPING_FILE)
+		info->cache = IVSHMEM_CACHE_WRITE_BACK;
 	snprintf(info->address, sizeof(info->address), "%s", address);
 	snprintf(info->device, sizeof(info->device), "%s (%s)", spec, ivshmem_last_error_message());
 }

@@ -26,6 +26,8 @@ struct ivshmem_region {
 	uint8_t *base;
 	uint64_t size;
 	int mapping;
+	int cache;	  /* enum ivshmem_cache */
+	int cache_source; /* enum ivshmem_cache_source */
 	char address[128];
 	char device[128];
 	char loopback_name[IVSHMEM_NAME_MAX];

@@ -39,6 +39,21 @@ IVSHMEM_EXPORT const char *ivshmem_mapping_name(int mapping)
 	return "unknown";
 }
 
+IVSHMEM_EXPORT const char *ivshmem_cache_name(int cache)
+{
+	switch (cache) {
+	case IVSHMEM_CACHE_WRITE_BACK:
+		return "write-back";
+	case IVSHMEM_CACHE_UNCACHED:
+		return "uncached";
+	case IVSHMEM_CACHE_WRITE_COMBINING:
+		return "write-combining";
+	case IVSHMEM_CACHE_WRITE_THROUGH:
+		return "write-through";
+	}
+	return "unknown";
+}
+
 IVSHMEM_EXPORT void ivshmem_open_options_init(struct ivshmem_open_options *options)
 {
 	if (!options)
@@ -103,6 +118,7 @@ static int loopback_open(struct ivshmem_region *region, const char *name,
 	region->size = entry->size;
 	pthread_mutex_unlock(&loopback_lock);
 	region->mapping = IVSHMEM_MAPPING_LOOPBACK;
+	region->cache = IVSHMEM_CACHE_WRITE_BACK;
 	snprintf(region->address, sizeof(region->address), "loopback:%s", region->loopback_name);
 	snprintf(region->device, sizeof(region->device), "anonymous shared memory");
 	return 0;
@@ -176,6 +192,7 @@ int ivshmem_open_file(struct ivshmem_region *region, const char *path,
 	region->size = (uint64_t)status.st_size;
 	region->device_fd = fd;
 	region->mapping = IVSHMEM_MAPPING_FILE;
+	region->cache = IVSHMEM_CACHE_WRITE_BACK; /* page cache: RAM */
 	snprintf(region->address, sizeof(region->address), "%s", path);
 	snprintf(region->device, sizeof(region->device), "%s", path);
 	return 0;
@@ -375,6 +392,8 @@ IVSHMEM_EXPORT int ivshmem_region_get_info(struct ivshmem_region *region,
 	out.vectors = region->vectors;
 	out.mapping = region->mapping;
 	out.subsystem_id = region->subsystem_id;
+	out.cache = (int16_t)region->cache;
+	out.cache_source = (int16_t)region->cache_source;
 	memcpy(info, &out, info->struct_size < sizeof(out) ? info->struct_size : sizeof(out));
 	return 0;
 }

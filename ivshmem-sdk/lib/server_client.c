@@ -197,6 +197,7 @@ int server_connect(struct ivshmem_region *region, const char *socket_path)
 	}
 	region->size = (uint64_t)status.st_size;
 	region->mapping = IVSHMEM_MAPPING_SERVER;
+	region->cache = IVSHMEM_CACHE_WRITE_BACK; /* the server's memfd or /dev/shm file */
 	snprintf(region->address, sizeof(region->address), "server:%s", socket_path);
 	snprintf(region->device, sizeof(region->device), "%s", socket_path);
 	/* Our own vectors come last in the setup burst: wait for the first of them. */

@@ -219,12 +219,18 @@ static void test_list_and_open_by_name(void **state)
 			seen = true;
 			assert_int_equal(infos[i].size, TEST_REGION_SIZE);
 			assert_int_equal(infos[i].mapping, IVSHMEM_MAPPING_FILE);
+			/* A file is page cache: write-back, known from the path (no PAT entry). */
+			assert_int_equal(infos[i].cache, IVSHMEM_CACHE_WRITE_BACK);
+			assert_int_equal(infos[i].cache_source, IVSHMEM_CACHE_FROM_PATH);
 		}
 	assert_true(seen);
 	assert_int_equal(ivshmem_open(name, NULL, &by_name), 0);
 	assert_int_equal(ivshmem_region_get_info(by_name, &info), 0);
 	assert_string_equal(info.address, path);
 	assert_int_equal(info.peer_id, 1); /* slot 0 is the first handle's */
+	assert_string_equal(ivshmem_cache_name(info.cache), "write-back");
+	assert_string_equal(ivshmem_cache_name(IVSHMEM_CACHE_UNCACHED), "uncached");
+	assert_string_equal(ivshmem_cache_name(99), "unknown");
 	ivshmem_close(by_name);
 	ivshmem_close(region);
 	unlink(path);

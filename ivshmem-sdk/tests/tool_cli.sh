@@ -45,6 +45,7 @@ expect_error() {
 
 check "init creates and lays out /dev/shm/NAME" "$IV" init "$tag" 1M
 check "list shows the region by name" bash -c "'$IV' list | grep -q ' $tag '"
+check "list says how the region is cached (a /dev/shm file: write-back)" bash -c "'$IV' list | grep -E ' $tag +-?[0-9]+ +[0-9]+ +file +write-back '"
 check "list --json is JSON" bash -c "'$IV' --json list | python3 -c 'import json,sys; json.load(sys.stdin)'"
 check "send creates a ring and queues two messages" "$IV" --peer 0 send "$tag" chat hello world --to 1
 check "info shows peers, the ring and its fill" bash -c "'$IV' info $tag | grep -E 'ring +chat +0 -> 1' | grep -q '32/65536'"

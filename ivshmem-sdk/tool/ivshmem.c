@@ -71,6 +71,16 @@ int tool_open(const char *spec, const struct tool_options *options, uint32_t fla
 	return error ? tool_fail(spec, error) : 0;
 }
 
+/* "write-back" as the path gives it, "write-back*" when the kernel's PAT table said so. */
+static const char *cache_label(const struct ivshmem_region_info *info)
+{
+	static char label[24];
+
+	snprintf(label, sizeof(label), "%s%s", ivshmem_cache_name(info->cache),
+		 info->cache_source == IVSHMEM_CACHE_FROM_PAT ? "*" : "");
+	return label;
+}
+
 static int command_list(const struct tool_options *options)
 {
 	struct ivshmem_region_info infos[64];
@@ -81,23 +91,25 @@ static int command_list(const struct tool_options *options)
 	if (options->json)
 		printf("[");
 	else
-		printf("%-14s %10s %-20s %5s %7s %-8s %s\n", "ADDRESS", "SIZE", "NAME", "PEER",
-		       "VECTORS", "MAPPING", "DEVICE");
+		printf("%-14s %10s %-20s %5s %7s %-8s %-11s %s\n", "ADDRESS", "SIZE", "NAME",
+		       "PEER", "VECTORS", "MAPPING", "CACHE", "DEVICE");
 	for (int i = 0; i < count && i < 64; i++) {
 		struct ivshmem_region_info *info = &infos[i];
 
 		if (options->json)
 			printf("%s{\"address\":\"%s\",\"size\":%llu,\"name\":\"%s\",\"peer\":%d,"
-			       "\"vectors\":%u,\"mapping\":\"%s\",\"initialised\":%s}",
+			       "\"vectors\":%u,\"mapping\":\"%s\",\"cache\":\"%s\","
+			       "\"cache_from_pat\":%s,\"initialised\":%s}",
 			       i ? "," : "", info->address, (unsigned long long)info->size,
 			       info->name, info->peer_id, info->vectors,
-			       ivshmem_mapping_name(info->mapping),
+			       ivshmem_mapping_name(info->mapping), ivshmem_cache_name(info->cache),
+			       info->cache_source == IVSHMEM_CACHE_FROM_PAT ? "true" : "false",
 			       info->initialised ? "true" : "false");
 		else
-			printf("%-14s %10llu %-20s %5d %7u %-8s %s\n", info->address,
+			printf("%-14s %10llu %-20s %5d %7u %-8s %-11s %s\n", info->address,
 			       (unsigned long long)info->size, info->initialised ? info->name : "-",
 			       info->peer_id, info->vectors, ivshmem_mapping_name(info->mapping),
-			       info->device);
+			       cache_label(info), info->device);
 	}
 	if (options->json)
 		printf("]\n");
@@ -133,9 +145,12 @@ static int command_info(int argc, char **argv, const struct tool_options *option
 	if (tool_open(argv[1], options, IVSHMEM_OPEN_NO_JOIN, &region))
 		return 1;
 	ivshmem_region_get_info(region, &info);
-	printf("region   %s\naddress  %s\ndevice   %s\nmapping  %s\nsize     %llu\n"
-	       "layout   version %u, epoch %llu\nvectors  %u\n",
+	printf("region   %s\naddress  %s\ndevice   %s\nmapping  %s\ncache    %s (%s)\n"
+	       "size     %llu\nlayout   version %u, epoch %llu\nvectors  %u\n",
 	       info.name, info.address, info.device, ivshmem_mapping_name(info.mapping),
+	       ivshmem_cache_name(info.cache),
+	       info.cache_source == IVSHMEM_CACHE_FROM_PAT ? "the kernel's PAT table"
+							   : "what this mapping path gives",
 	       (unsigned long long)info.size, info.layout_version,
 	       (unsigned long long)info.creation_epoch, info.vectors);
 	printf("peers:\n");
