@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Boot acrn.bin on an emulated machine and judge the run from its serial log.
 
-Builds a BIOS GRUB ISO (grub-mkrescue) holding acrn.bin and any modules, runs
-Bochs (the emulator with VT-x) or QEMU TCG headless with N CPUs and M MiB,
+Builds a BIOS GRUB ISO (grub-mkrescue) holding acrn.bin and any modules, or with
+--disk boots a given BIOS-bootable raw disk image instead (its own GRUB and grub.cfg),
+runs Bochs (the emulator with VT-x) or QEMU TCG headless with N CPUs and M MiB,
 captures the serial console to a file, watches for pass/fail markers, enforces
 a timeout and always ends the emulator it started. The result is printed and
 written to result.json in the output folder.
@@ -93,7 +94,29 @@ def build_iso(out, hv_image, cmdline, modules, bare=False):
     return iso
 
 
-def bochs_config(out, iso, args, serial_line):
+# Bochs wants a flat disk image's geometry; 16 heads and 63 sectors per track are what its
+# BIOS translates (LBA), so an image must be a whole number of these cylinders.
+DISK_HEADS, DISK_SPT = 16, 63
+DISK_CYLINDER = DISK_HEADS * DISK_SPT * 512
+
+
+def bochs_drive(out, boot_media):
+    """The ata0-master line and boot device: ("cdrom", ISO) or ("disk", raw image). A disk
+    is volatile: the guest's writes go to a redo log in the output folder, never into the
+    image, so a cached image boots the same way every time."""
+    kind, path = boot_media
+    if kind == "disk":
+        size = os.path.getsize(path)
+        if size % DISK_CYLINDER:
+            raise RuntimeError("%s: %d bytes is not a multiple of %d (16 heads x 63 sectors)"
+                               % (path, size, DISK_CYLINDER))
+        return ("ata0-master: type=disk, path=%s, mode=volatile, journal=%s, cylinders=%d, "
+                "heads=%d, spt=%d" % (path, os.path.join(out, "disk.redolog"),
+                                      size // DISK_CYLINDER, DISK_HEADS, DISK_SPT), "disk")
+    return "ata0-master: type=cdrom, path=%s, status=inserted" % path, "cdrom"
+
+
+def bochs_config(out, boot_media, args, serial_line):
     msrs = os.path.join(out, "msrs.def")
     with open(msrs, "w") as f:
         # Bochs 2.7's newer models lack IA32_MISC_ENABLE; later Service VM kernels read it.
@@ -104,8 +127,8 @@ def bochs_config(out, iso, args, serial_line):
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 cpu: model=%s, count=%d, ips=50000000, quantum=16, reset_on_triple_fault=0, msrs="%s"
-ata0-master: type=cdrom, path=%s, status=inserted
-boot: cdrom
+%s
+boot: %s
 display_library: rfb, options="timeout=0"
 com1: enabled=1, %s
 port_e9_hack: enabled=1
@@ -117,17 +140,20 @@ panic: action=fatal
 error: action=report
 info: action=report
 debug: action=ignore
-""" % (args.mem, args.cpu_model, args.cpus, msrs, iso, serial_line,
-            os.path.join(out, "bochs.log")))
+""" % ((args.mem, args.cpu_model, args.cpus, msrs) + bochs_drive(out, boot_media) + (serial_line,
+            os.path.join(out, "bochs.log"))))
     rc = os.path.join(out, "dbgcmds")
     with open(rc, "w") as f:
         f.write("continue\nquit\n")
     return ["bochs", "-q", "-f", cfg, "-rc", rc]
 
 
-def qemu_command(out, iso, args, serial_arg):
+def qemu_command(out, boot_media, args, serial_arg):
+    kind, path = boot_media
+    media = (["-drive", "file=%s,format=raw,if=ide,index=0,snapshot=on" % path, "-boot", "c"]
+             if kind == "disk" else ["-cdrom", path, "-boot", "d"])
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", args.cpu_model or "qemu64",
-            "-smp", str(args.cpus), "-m", str(args.mem), "-cdrom", iso, "-boot", "d",
+            "-smp", str(args.cpus), "-m", str(args.mem)] + media + [
             "-display", "none", "-vga", "none", "-no-reboot", "-serial", serial_arg,
             "-monitor", "none", "-nic", "none",
             "-device", "isa-debug-exit,iobase=0x%x,iosize=4" % QEMU_DEBUG_EXIT_PORT]
@@ -324,6 +350,9 @@ def main():
     ap.add_argument("--bare-linux", action="store_true",
                     help="boot the Linux_bzImage/Linux_initrd modules with GRUB directly, "
                          "without the hypervisor (baseline for benchmarks)")
+    ap.add_argument("--disk", default=None, metavar="IMAGE",
+                    help="boot this BIOS-bootable raw disk image (ATA disk 0) instead of a "
+                         "GRUB ISO built here; --hv, --cmdline and --module are then unused")
     ap.add_argument("--quiet", action="store_true", help="do not echo the serial log")
     ap.add_argument("--send", action="append", default=[], metavar="REGEX=TEXT",
                     help="type TEXT (\\n, \\r, \\xNN escapes) on the console once REGEX appears")
@@ -339,7 +368,10 @@ def main():
     for m in args.module:
         path, _, string = m.partition("=")
         modules.append((path, string))
-    iso = build_iso(out, args.hv, args.cmdline, modules, bare=args.bare_linux)
+    if args.disk:
+        media = ("disk", os.path.abspath(args.disk))
+    else:
+        media = ("cdrom", build_iso(out, args.hv, args.cmdline, modules, bare=args.bare_linux))
     serial = os.path.join(out, "serial.log")
     start = time.monotonic()
     result = {"out": out, "serial_log": serial, "emulator": args.emulator, "cpus": args.cpus}
@@ -349,9 +381,9 @@ def main():
         tty.setraw(slave)
         slave_path = os.ttyname(slave)
         if args.emulator == "bochs":
-            cmd = bochs_config(out, iso, args, "mode=term, dev=%s" % slave_path)
+            cmd = bochs_config(out, media, args, "mode=term, dev=%s" % slave_path)
         else:
-            cmd = qemu_command(out, iso, args, "/dev/%s" % slave_path[5:])
+            cmd = qemu_command(out, media, args, "/dev/%s" % slave_path[5:])
             cmd[cmd.index("-serial") + 1] = slave_path
         run = Run(cmd, out)
         print("Booting on %s with %d CPUs; Ctrl-] leaves. Log: %s\r" % (args.emulator, args.cpus, serial))
@@ -375,9 +407,9 @@ def main():
     else:
         serial_arg = ("mode=file, dev=%s" % serial) if args.emulator == "bochs" else "file:" + serial
     if args.emulator == "bochs":
-        cmd = bochs_config(out, iso, args, serial_arg)
+        cmd = bochs_config(out, media, args, serial_arg)
     else:
-        cmd = qemu_command(out, iso, args, serial_arg)
+        cmd = qemu_command(out, media, args, serial_arg)
     run = Run(cmd, out)
     if master is not None:
         threading.Thread(target=pty_pump, args=(run, master, serial, sends, args.send_delay),
