@@ -207,10 +207,25 @@ struct ivshmem_ring_options {
 	uint32_t flags;
 };
 #define IVSHMEM_RING_DISCARD 0x1u /* on open: drop what the previous owner left */
+/* At creation: whenever an end gets a new owner (another peer, or the same peer restarted
+ * with a new epoch), the ring is emptied, so a restarted peer starts a fresh session.
+ * Without it a restarted owner resumes where the shared indices say (see ring_open). */
+#define IVSHMEM_RING_RESET_ON_RESTART 0x2u
 void ivshmem_ring_options_init(struct ivshmem_ring_options *options);
 
 struct ivshmem_ring;
-/* Opens channel name in role; creates it when absent and create is not NULL. */
+/* Opens channel name in role; creates it when absent and create is not NULL.
+ * Re-joining after a crash: the ring records the owner (peer id, epoch) of each end, so
+ * an open by a new owner is a restart, handled here without the other side's help:
+ *  - a restarted producer continues at the published head: what it had reserved or
+ *    committed but not published is lost, everything published is delivered;
+ *  - a restarted consumer continues at the released tail: what it had peeked but not
+ *    released is delivered again (at-least-once; at most what it peeked since its last
+ *    release), nothing is lost;
+ *  - with IVSHMEM_RING_RESET_ON_RESTART the ring is emptied instead (at-most-once: the
+ *    unread messages are dropped, none is delivered twice);
+ *  - the restarted end's stale sleep flag is cleared, and the survivor's handle needs no
+ *    call: it sees the new indices at its next refresh. */
 int ivshmem_ring_open(struct ivshmem_region *region, const char *name, int role,
 		      const struct ivshmem_ring_options *create, struct ivshmem_ring **ring_out);
 void ivshmem_ring_close(struct ivshmem_ring *ring);
@@ -241,7 +256,11 @@ int ivshmem_ring_recv(struct ivshmem_ring *ring, void *buffer, size_t capacity, 
 int ivshmem_ring_recv_wait(struct ivshmem_ring *ring, void *buffer, size_t capacity,
 			   size_t *length_out, uint64_t timeout_ns);
 /* Blocks until the ring has a message (consumer) or room for length bytes (producer):
- * spins adaptively first, then sleeps on the doorbell. */
+ * spins adaptively first, then sleeps on the doorbell. Returns IVSHMEM_ERR_PEER_GONE,
+ * once per departure, when the other end's owner left (closed its region) or died (its
+ * heartbeat, which it keeps with IVSHMEM_OPEN_HEARTBEAT or ivshmem_heartbeat(), stood
+ * still for the region's peer timeout on this side's clock) and nothing is ready; the
+ * next wait blocks again, until that peer or a successor re-opens the end. */
 int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, uint64_t timeout_ns);
 /* Many-to-one: a consumer fed by several producers (one SPSC ring each, all on the same
  * doorbell vector) sleeps until any of them has a message; returns its index. */

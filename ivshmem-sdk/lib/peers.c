@@ -27,6 +27,8 @@ static void slot_take(struct ivshmem_region *region, struct layout_peer_slot *sl
 	__atomic_store_n(&slot->process_id, (uint32_t)getpid(), __ATOMIC_RELAXED);
 	region->heartbeat = load_relaxed_u64(&slot->heartbeat) + 1;
 	__atomic_store_n(&slot->heartbeat, region->heartbeat, __ATOMIC_RELAXED);
+	/* No promise yet: the heartbeat thread or the first ivshmem_heartbeat() makes it. */
+	__atomic_store_n(&slot->heartbeat_period_ms, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&slot->state, IVSHMEM_PEER_ALIVE, __ATOMIC_RELEASE);
 	region->epoch = epoch;
 	region->peer_id = peer_id;
@@ -85,6 +87,8 @@ IVSHMEM_EXPORT int ivshmem_heartbeat(struct ivshmem_region *region)
 	slot = layout_peer_slot(region, region->peer_id);
 	/* An add, not a store: the heartbeat thread may be counting on the same slot. */
 	region->heartbeat = __atomic_add_fetch(&slot->heartbeat, 1, __ATOMIC_RELEASE);
+	if (!load_relaxed_u32(&slot->heartbeat_period_ms))
+		__atomic_store_n(&slot->heartbeat_period_ms, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -110,6 +114,10 @@ static void *heartbeat_main(void *argument)
 
 int peers_start_heartbeat_thread(struct ivshmem_region *region)
 {
+	/* Promised before the thread runs, so silence from now on means trouble. */
+	__atomic_store_n(&layout_peer_slot(region, region->peer_id)->heartbeat_period_ms,
+			 region->heartbeat_period_ms ? region->heartbeat_period_ms : 1,
+			 __ATOMIC_RELEASE);
 	if (pthread_create(&region->heartbeat_thread, NULL, heartbeat_main, region) != 0)
 		return ivshmem_fail(IVSHMEM_ERR_NO_MEMORY, "cannot start the heartbeat thread");
 	region->heartbeat_running = true;

@@ -15,6 +15,8 @@
 
 #define SPIN_MINIMUM 64u
 #define SPIN_MAXIMUM 65536u
+/* A sleeper wakes this often to look at the other end's liveness. */
+#define LIVENESS_SLICE_NS (100ull * 1000000ull)
 
 struct ivshmem_ring {
 	struct ivshmem_region *region;
@@ -38,6 +40,13 @@ struct ivshmem_ring {
 	uint64_t cached_head;
 	uint32_t reset_acknowledged;
 	uint32_t spin_iterations;
+	/* The other end's owner as waits last judged it (see other_end_gone). */
+	uint32_t watched_owner;
+	uint64_t watched_epoch;
+	uint64_t watched_heartbeat;
+	uint64_t watched_since_ns;
+	uint64_t gone_reported_epoch;
+	uint32_t gone_reported_owner;
 };
 
 static inline void cpu_relax(void)
@@ -63,11 +72,34 @@ IVSHMEM_EXPORT void ivshmem_ring_options_init(struct ivshmem_ring_options *optio
 	options->consumer_peer = 1;
 }
 
+/* Asks the consumer to skip everything published so far (and nothing published later). */
+static void producer_request_reset(struct ivshmem_ring *ring)
+{
+	__atomic_store_n(&ring->control->reset_to, ring->published_head, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ring->control->reset_request, 1, __ATOMIC_RELEASE);
+}
+
+/* Records this handle as the owner of its end and tells whether the end had another
+ * owner before (another peer, or this peer in an earlier life: a different epoch). */
+static bool take_end(struct ivshmem_ring *ring, uint32_t *owner, uint64_t *epoch)
+{
+	struct ivshmem_region *region = ring->region;
+	uint32_t mine = region->joined ? (uint32_t)region->peer_id + 1 : RING_OWNER_UNJOINED;
+	uint32_t previous_owner = __atomic_load_n(owner, __ATOMIC_ACQUIRE);
+	uint64_t previous_epoch = __atomic_load_n(epoch, __ATOMIC_ACQUIRE);
+
+	__atomic_store_n(owner, mine, __ATOMIC_RELAXED);
+	__atomic_store_n(epoch, region->epoch, __ATOMIC_RELEASE);
+	return previous_owner != 0 && (previous_owner != mine || previous_epoch != region->epoch);
+}
+
 static int ring_attach(struct ivshmem_ring *ring, const struct layout_channel *channel, int flags)
 {
 	struct layout_ring *control = (struct layout_ring *)(ring->region->base + channel->offset);
 	uint64_t capacity = channel->bytes - sizeof(struct layout_ring);
+	uint32_t policy = load_relaxed_u32(&control->policy);
 	uint64_t head, tail;
+	bool restarted;
 
 	if (capacity < 256 || (capacity & (capacity - 1)) ||
 	    load_relaxed_u64(&control->capacity) != capacity)
@@ -91,12 +123,18 @@ static int ring_attach(struct ivshmem_ring *ring, const struct layout_channel *c
 		ring->peer_to_wake = channel->consumer_peer;
 		ring->reserve_head = ring->published_head = head;
 		ring->cached_tail = tail;
-		__atomic_store_n(&control->producer_epoch, ring->region->epoch, __ATOMIC_RELEASE);
-		if (flags & IVSHMEM_RING_DISCARD)
-			__atomic_fetch_add(&control->reset_request, 1, __ATOMIC_RELEASE);
+		/* A predecessor that died asleep left its flag up: the consumer would keep
+		 * ringing a doorbell nobody waits on. */
+		__atomic_store_n(&control->producer_waiting, 0, __ATOMIC_RELAXED);
+		restarted = take_end(ring, &control->producer_owner, &control->producer_epoch);
+		if ((flags & IVSHMEM_RING_DISCARD) ||
+		    (restarted && (policy & RING_POLICY_RESET_ON_RESTART)))
+			producer_request_reset(ring);
 	} else {
 		ring->peer_to_wake = channel->producer_peer;
-		if (flags & IVSHMEM_RING_DISCARD) {
+		restarted = take_end(ring, &control->consumer_owner, &control->consumer_epoch);
+		if ((flags & IVSHMEM_RING_DISCARD) ||
+		    (restarted && (policy & RING_POLICY_RESET_ON_RESTART))) {
 			tail = head;
 			__atomic_store_n(&control->tail, tail, __ATOMIC_RELEASE);
 		}
@@ -104,7 +142,6 @@ static int ring_attach(struct ivshmem_ring *ring, const struct layout_channel *c
 		ring->cached_head = head;
 		ring->reset_acknowledged = load_relaxed_u32(&control->reset_acknowledged);
 		__atomic_store_n(&control->consumer_waiting, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&control->consumer_epoch, ring->region->epoch, __ATOMIC_RELEASE);
 	}
 	ring->spin_iterations = SPIN_MINIMUM * 16;
 	return 0;
@@ -150,6 +187,9 @@ IVSHMEM_EXPORT int ivshmem_ring_open(struct ivshmem_region *region, const char *
 		if (error)
 			return error;
 		((struct layout_ring *)(region->base + channel.offset))->capacity = capacity;
+		((struct layout_ring *)(region->base + channel.offset))->policy =
+		    create->flags & IVSHMEM_RING_RESET_ON_RESTART ? RING_POLICY_RESET_ON_RESTART
+								  : 0;
 		layout_publish_channel(region, index);
 	} else if (error < 0) {
 		return error;
@@ -338,19 +378,6 @@ IVSHMEM_EXPORT int ivshmem_ring_send(struct ivshmem_ring *ring, const void *mess
 	return ivshmem_ring_publish(ring);
 }
 
-/* Picks up a producer's reset request: everything published so far is dropped. */
-static void consumer_honour_reset(struct ivshmem_ring *ring)
-{
-	uint32_t request = __atomic_load_n(&ring->control->reset_request, __ATOMIC_ACQUIRE);
-
-	if (request == ring->reset_acknowledged)
-		return;
-	ring->read_cursor = ring->released_tail = ring->cached_head;
-	__atomic_store_n(&ring->control->tail, ring->released_tail, __ATOMIC_RELEASE);
-	ring->reset_acknowledged = request;
-	__atomic_store_n(&ring->control->reset_acknowledged, request, __ATOMIC_RELEASE);
-}
-
 static int consumer_refresh_head(struct ivshmem_ring *ring)
 {
 	uint64_t head = __atomic_load_n(&ring->control->head, __ATOMIC_ACQUIRE);
@@ -366,15 +393,48 @@ static int consumer_refresh_head(struct ivshmem_ring *ring)
 	return 0;
 }
 
+/* Honours a producer's reset request: skips to the position it names (the head it had
+ * published then), so what it publishes afterwards is kept. Space that was peeked stays
+ * valid until the application releases it. A position outside [cursor, head] (a hostile
+ * or confused producer) is ignored. */
+static int consumer_honour_reset(struct ivshmem_ring *ring, uint32_t request)
+{
+	uint64_t to = __atomic_load_n(&ring->control->reset_to, __ATOMIC_RELAXED);
+	int error = consumer_refresh_head(ring);
+
+	if (error)
+		return error;
+	if (to % 8 == 0 && to - ring->read_cursor <= ring->cached_head - ring->read_cursor) {
+		bool nothing_peeked = ring->read_cursor == ring->released_tail;
+
+		ring->read_cursor = to;
+		if (nothing_peeked) {
+			ring->released_tail = to;
+			__atomic_store_n(&ring->control->tail, to, __ATOMIC_RELEASE);
+		}
+	}
+	ring->reset_acknowledged = request;
+	__atomic_store_n(&ring->control->reset_acknowledged, request, __ATOMIC_RELEASE);
+	return 0;
+}
+
 IVSHMEM_EXPORT int ivshmem_ring_peek(struct ivshmem_ring *ring, const void **message_out,
 				     size_t *length_out)
 {
+	uint32_t request;
+
 	int error = wrong_role(ring, IVSHMEM_RING_CONSUMER, "ring_peek");
 
 	if (error)
 		return error;
 	if (!message_out || !length_out)
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "ring_peek: null output");
+	request = __atomic_load_n(&ring->control->reset_request, __ATOMIC_ACQUIRE);
+	if (request != ring->reset_acknowledged) {
+		error = consumer_honour_reset(ring, request);
+		if (error)
+			return error;
+	}
 	for (;;) {
 		uint64_t position, available, need;
 		uint32_t length, kind;
@@ -384,7 +444,6 @@ IVSHMEM_EXPORT int ivshmem_ring_peek(struct ivshmem_ring *ring, const void **mes
 			error = consumer_refresh_head(ring);
 			if (error)
 				return error;
-			consumer_honour_reset(ring);
 			if (ring->read_cursor == ring->cached_head)
 				return IVSHMEM_ERR_EMPTY;
 		}
@@ -468,6 +527,51 @@ static bool ring_ready(struct ivshmem_ring *ring, uint64_t total)
 	return producer_refresh_tail(ring) == 0 && producer_has_room(ring, total);
 }
 
+/* True once per departure of the other end's owner: it closed its region (LEFT), or it
+ * promised a heartbeat and the counter stood still for the peer timeout on our clock.
+ * A restarted owner has a new epoch, so it is watched afresh. */
+static bool other_end_gone(struct ivshmem_ring *ring)
+{
+	struct layout_ring *control = ring->control;
+	bool producer = ring->role == IVSHMEM_RING_PRODUCER;
+	uint32_t owner = __atomic_load_n(
+	    producer ? &control->consumer_owner : &control->producer_owner, __ATOMIC_ACQUIRE);
+	uint64_t epoch = __atomic_load_n(
+	    producer ? &control->consumer_epoch : &control->producer_epoch, __ATOMIC_ACQUIRE);
+	struct layout_peer_slot *slot;
+	uint64_t heartbeat, now;
+	uint32_t state;
+
+	if (owner == 0 || owner > IVSHMEM_MAX_PEERS || !ring->region->header)
+		return false; /* never opened, or opened without a peer slot: nobody to watch */
+	if (owner == ring->gone_reported_owner && epoch == ring->gone_reported_epoch)
+		return false;
+	slot = layout_peer_slot(ring->region, (int)owner - 1);
+	state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+	if (load_relaxed_u64(&slot->epoch) != epoch)
+		return false; /* the owner's slot moved on: a restart is under way */
+	if (state == IVSHMEM_PEER_ALIVE && load_relaxed_u32(&slot->heartbeat_period_ms)) {
+		heartbeat = load_relaxed_u64(&slot->heartbeat);
+		now = ivshmem_now_ns();
+		if (owner != ring->watched_owner || epoch != ring->watched_epoch ||
+		    heartbeat != ring->watched_heartbeat) {
+			ring->watched_owner = owner;
+			ring->watched_epoch = epoch;
+			ring->watched_heartbeat = heartbeat;
+			ring->watched_since_ns = now;
+			return false;
+		}
+		if (now - ring->watched_since_ns <=
+		    (uint64_t)ring->region->peer_timeout_ms * 1000000ull)
+			return false;
+	} else if (state != IVSHMEM_PEER_LEFT) {
+		return false; /* alive without a heartbeat promise: silence proves nothing */
+	}
+	ring->gone_reported_owner = owner;
+	ring->gone_reported_epoch = epoch;
+	return true;
+}
+
 IVSHMEM_EXPORT int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, uint64_t timeout_ns)
 {
 	uint64_t start = 0, total = 0, padding;
@@ -511,6 +615,14 @@ IVSHMEM_EXPORT int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, u
 			__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
 			return 0;
 		}
+		if (other_end_gone(ring)) {
+			__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
+			return ivshmem_fail(IVSHMEM_ERR_PEER_GONE,
+					    "ring_wait: the %s end's owner left or stopped its "
+					    "heartbeat",
+					    ring->role == IVSHMEM_RING_PRODUCER ? "consumer"
+										: "producer");
+		}
 		now = ivshmem_now_ns();
 		if (timeout_ns != IVSHMEM_WAIT_FOREVER && now - start >= timeout_ns) {
 			__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
@@ -518,6 +630,9 @@ IVSHMEM_EXPORT int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, u
 		}
 		remaining = timeout_ns == IVSHMEM_WAIT_FOREVER ? IVSHMEM_WAIT_FOREVER
 							       : timeout_ns - (now - start);
+		/* Wake now and then to look at the other end (a dead peer rings no bell). */
+		if (remaining > LIVENESS_SLICE_NS)
+			remaining = LIVENESS_SLICE_NS;
 		error = notify_block(ring->region, ring->vector, token, remaining);
 		__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
 		if (error && error != IVSHMEM_ERR_TIMEOUT)
@@ -624,7 +739,7 @@ IVSHMEM_EXPORT int ivshmem_ring_reset(struct ivshmem_ring *ring)
 	if (ring->role == IVSHMEM_RING_PRODUCER) {
 		ring->reserved = false;
 		ring->reserve_head = ring->published_head;
-		__atomic_fetch_add(&ring->control->reset_request, 1, __ATOMIC_RELEASE);
+		producer_request_reset(ring);
 		return 0;
 	}
 	error = consumer_refresh_head(ring);

@@ -46,7 +46,10 @@ struct layout_peer_slot {
 	uint32_t process_id;
 	uint64_t epoch; /* +1 at every join: a restart is visible even if it is quick */
 	uint64_t heartbeat;
-	uint8_t reserved[40];
+	/* Non-zero once the owner keeps a heartbeat (its period in ms, or 1 for manual
+	 * ivshmem_heartbeat() calls): only such peers can be judged dead by silence. */
+	uint32_t heartbeat_period_ms;
+	uint8_t reserved[36];
 };
 
 enum { CHANNEL_FREE = 0, CHANNEL_CLAIMED = 1, CHANNEL_READY = 2 };
@@ -75,23 +78,30 @@ struct layout_doorbells {
  * them after every publish/release: next to head or tail they would move between the
  * cores with every message; alone they stay shared and clean until someone sleeps. */
 struct layout_ring {
-	uint64_t head; /* bytes ever published */
-	uint32_t reset_request;
+	uint64_t head;		 /* bytes ever published */
+	uint32_t producer_owner; /* peer id + 1 of the producer end's owner; 0: never opened */
 	uint32_t reserved0;
-	uint64_t producer_epoch;
+	uint64_t producer_epoch; /* that owner's epoch when it opened the end */
 	uint8_t producer_pad[LAYOUT_CACHE_LINE - 24];
 	uint64_t tail; /* bytes ever released */
 	uint32_t reset_acknowledged;
-	uint32_t reserved1;
+	uint32_t consumer_owner;
 	uint64_t consumer_epoch;
 	uint8_t consumer_pad[LAYOUT_CACHE_LINE - 24];
 	uint32_t producer_waiting;
 	uint8_t producer_waiting_pad[LAYOUT_CACHE_LINE - 4];
 	uint32_t consumer_waiting;
 	uint8_t consumer_waiting_pad[LAYOUT_CACHE_LINE - 4];
+	/* Read on every peek, written at creation and by resets only: it stays in every
+	 * reader's cache, so checking for a reset costs no trip to another core. */
 	uint64_t capacity;
-	uint8_t constant_pad[LAYOUT_CACHE_LINE - 8];
+	uint32_t policy;	/* RING_POLICY_* chosen at creation */
+	uint32_t reset_request; /* producer: +1 asks the consumer to skip to reset_to */
+	uint64_t reset_to;	/* the published head when the producer asked */
+	uint8_t constant_pad[LAYOUT_CACHE_LINE - 24];
 };
+#define RING_OWNER_UNJOINED	     0xffffffffu /* opened by a handle without a peer slot */
+#define RING_POLICY_RESET_ON_RESTART 0x1u	 /* a new owner of either end empties it */
 
 /* A record in a ring: 8 bytes, then the payload padded to 8. */
 struct layout_record {

@@ -58,6 +58,8 @@ static struct ivshmem_region *open_peer(const char *path, int peer_id)
 	options.peer_id = peer_id;
 	options.flags = IVSHMEM_OPEN_HEARTBEAT;
 	options.heartbeat_period_ms = 20;
+	/* Short, so a survivor's wait reports the killed peer gone before the restart. */
+	options.peer_timeout_ms = 150;
 	if (ivshmem_open(path, &options, &region)) {
 		fprintf(stderr, "peer %d: %s\n", peer_id, ivshmem_last_error_message());
 		exit(2);
@@ -65,7 +67,21 @@ static struct ivshmem_region *open_peer(const char *path, int peer_id)
 	return region;
 }
 
-static int producer_main(const char *path)
+/* The survivor's wait said the other end is gone: one byte in LOG.gone per report. */
+static void note_gone(const char *log_path)
+{
+	char gone_path[512];
+	int fd;
+
+	snprintf(gone_path, sizeof(gone_path), "%s.gone", log_path);
+	fd = open(gone_path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (fd >= 0 && write(fd, "G", 1) != 1)
+		fprintf(stderr, "cannot note a departure\n");
+	if (fd >= 0)
+		close(fd);
+}
+
+static int producer_main(const char *path, const char *log_path)
 {
 	struct ivshmem_region *region = open_peer(path, 0);
 	struct ivshmem_ring_options options;
@@ -106,7 +122,9 @@ static int producer_main(const char *path)
 		if (batch.end == batch.first) {
 			int error = ivshmem_ring_wait(ring, MESSAGE_BYTES, 2000000000ull);
 
-			if (error && error != IVSHMEM_ERR_TIMEOUT)
+			if (error == IVSHMEM_ERR_PEER_GONE)
+				note_gone(log_path);
+			else if (error && error != IVSHMEM_ERR_TIMEOUT)
 				return 2;
 			continue;
 		}
@@ -163,7 +181,9 @@ static int consumer_main(const char *path, const char *log_path)
 			ivshmem_ring_release(ring);
 			if (error == IVSHMEM_ERR_EMPTY) {
 				error = ivshmem_ring_wait(ring, 0, 2000000000ull);
-				if (error && error != IVSHMEM_ERR_TIMEOUT)
+				if (error == IVSHMEM_ERR_PEER_GONE)
+					note_gone(log_path);
+				else if (error && error != IVSHMEM_ERR_TIMEOUT)
 					return 2;
 			}
 			continue;
@@ -208,6 +228,20 @@ static pid_t start(const char *self, const char *role, const char *path, const c
 	return child;
 }
 
+/* Waits up to 3 s for the file to grow beyond size bytes. */
+static bool await_growth(const char *file, uint64_t size)
+{
+	uint64_t deadline = ivshmem_now_ns() + 3000000000ull;
+	struct stat st;
+
+	while (ivshmem_now_ns() < deadline) {
+		if (stat(file, &st) == 0 && (uint64_t)st.st_size > size)
+			return true;
+		sleep_us(2000);
+	}
+	return false;
+}
+
 /* Polls the peer table until peer shows event (or a second passes). */
 static bool await_event(struct ivshmem_region *observer, int peer, int event)
 {
@@ -230,20 +264,22 @@ static bool await_event(struct ivshmem_region *observer, int peer, int event)
 
 static int run_main(const char *self)
 {
-	char path[128], log_path[256], dup_path[300];
+	char path[128], log_path[256], dup_path[300], gone_path[300];
 	struct ivshmem_open_options options;
 	struct ivshmem_region *observer;
 	const double kill_at[] = { 0.15, 0.35, 0.55, 0.75 };
-	int kills = 0, liveness_ok = 1, status, failed = 0;
+	int kills = 0, liveness_ok = 1, status, failed = 0, gone_reports = 0;
 	pid_t children[2];
 	uint64_t deadline, count;
 
 	snprintf(path, sizeof(path), "/dev/shm/ivshmem-mp-%d", (int)getpid());
 	snprintf(log_path, sizeof(log_path), "/tmp/ivshmem-mp-%d.log", (int)getpid());
 	snprintf(dup_path, sizeof(dup_path), "%s.duplicates", log_path);
+	snprintf(gone_path, sizeof(gone_path), "%s.gone", log_path);
 	unlink(path);
 	unlink(log_path);
 	unlink(dup_path);
+	unlink(gone_path);
 	ivshmem_open_options_init(&options);
 	options.flags = IVSHMEM_OPEN_CREATE | IVSHMEM_OPEN_INIT | IVSHMEM_OPEN_NO_JOIN;
 	options.create_size = REGION_BYTES;
@@ -267,11 +303,17 @@ static int run_main(const char *self)
 	while ((count = logged_count(log_path)) < COUNT && ivshmem_now_ns() < deadline) {
 		if (kills < 4 && count >= kill_at[kills] * COUNT) {
 			int victim = kills % 2 == 0 ? 1 : 0; /* consumer, producer, ... */
+			struct stat before;
+			uint64_t gone_before =
+			    stat(gone_path, &before) == 0 ? (uint64_t)before.st_size : 0;
 
 			kill(children[victim], SIGKILL);
 			waitpid(children[victim], &status, 0);
 			if (!await_event(observer, victim, IVSHMEM_PEER_EVENT_DIED))
 				liveness_ok = 0;
+			/* The survivor, blocked on the ring, must hear of it without our help. */
+			if (await_growth(gone_path, gone_before))
+				gone_reports++;
 			children[victim] =
 			    start(self, victim ? "consumer" : "producer", path, log_path);
 			if (!await_event(observer, victim, IVSHMEM_PEER_EVENT_RESTARTED))
@@ -333,6 +375,11 @@ static int run_main(const char *self)
 	printf("%s - mp: each killed peer was seen dead (heartbeat) and back (new epoch)\n",
 	       liveness_ok ? "ok" : "not ok");
 	failed |= !liveness_ok;
+	printf("%s - mp: after each kill the survivor's blocked ring wait returned PEER_GONE "
+	       "before the restart (%d of %d kills)\n",
+	       gone_reports == kills && kills == 4 ? "ok" : "not ok", gone_reports, kills);
+	failed |= !(gone_reports == kills && kills == 4);
+	unlink(gone_path);
 	ivshmem_close(observer);
 	unlink(path);
 	unlink(log_path);
@@ -344,8 +391,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run_main("/proc/self/exe");
-	if (argc >= 3 && strcmp(argv[1], "producer") == 0)
-		return producer_main(argv[2]);
+	if (argc >= 4 && strcmp(argv[1], "producer") == 0)
+		return producer_main(argv[2], argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "consumer") == 0)
 		return consumer_main(argv[2], argv[3]);
 	fprintf(stderr, "usage: %s run\n", argv[0]);

@@ -331,10 +331,19 @@ static int command_recv(int argc, char **argv, const struct tool_options *option
 		return tool_fail(argv[optind + 1], error);
 	}
 	for (uint64_t i = 0; i < count; i++) {
+		uint64_t deadline = tool_now_ns() + timeout_ms * 1000000ull, now;
 		size_t length;
 
+		/* A sender that left is no reason to stop: the next one re-opens the ring. */
 		error = ivshmem_ring_recv_wait(ring, buffer, sizeof(buffer) - 1, &length,
 					       timeout_ms * 1000000ull);
+		while (error == IVSHMEM_ERR_PEER_GONE) {
+			now = tool_now_ns();
+			error = now >= deadline
+				    ? IVSHMEM_ERR_TIMEOUT
+				    : ivshmem_ring_recv_wait(ring, buffer, sizeof(buffer) - 1,
+							     &length, deadline - now);
+		}
 		if (error) {
 			status = tool_fail("recv", error);
 			break;
