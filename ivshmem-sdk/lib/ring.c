@@ -24,6 +24,7 @@ struct ivshmem_ring {
 	uint8_t *data;
 	uint64_t capacity;
 	uint64_t max_message;
+	uint64_t align_mask; /* 7, or 63 for IVSHMEM_RING_LINE_ALIGNED */
 	int role;
 	int32_t peer_to_wake;
 	uint32_t vector;
@@ -56,9 +57,10 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static uint64_t record_bytes(uint64_t length)
+/* Header plus payload, rounded to the ring's record alignment (8, or a cache line). */
+static uint64_t record_bytes(const struct ivshmem_ring *ring, uint64_t length)
 {
-	return sizeof(struct layout_record) + ((length + 7) & ~(uint64_t)7);
+	return (sizeof(struct layout_record) + length + ring->align_mask) & ~ring->align_mask;
 }
 
 IVSHMEM_EXPORT void ivshmem_ring_options_init(struct ivshmem_ring_options *options)
@@ -110,6 +112,7 @@ static int ring_attach(struct ivshmem_ring *ring, const struct layout_channel *c
 				    (unsigned long long)load_relaxed_u64(&control->capacity));
 	ring->control = control;
 	ring->data = (uint8_t *)(control + 1);
+	ring->align_mask = policy & RING_POLICY_LINE_ALIGNED ? LAYOUT_CACHE_LINE - 1 : 7;
 	ring->capacity = capacity;
 	ring->max_message = capacity / 2 - sizeof(struct layout_record);
 	ring->vector = channel->vector;
@@ -188,8 +191,9 @@ IVSHMEM_EXPORT int ivshmem_ring_open(struct ivshmem_region *region, const char *
 			return error;
 		((struct layout_ring *)(region->base + channel.offset))->capacity = capacity;
 		((struct layout_ring *)(region->base + channel.offset))->policy =
-		    create->flags & IVSHMEM_RING_RESET_ON_RESTART ? RING_POLICY_RESET_ON_RESTART
-								  : 0;
+		    (create->flags & IVSHMEM_RING_RESET_ON_RESTART ? RING_POLICY_RESET_ON_RESTART
+								   : 0) |
+		    (create->flags & IVSHMEM_RING_LINE_ALIGNED ? RING_POLICY_LINE_ALIGNED : 0);
 		layout_publish_channel(region, index);
 	} else if (error < 0) {
 		return error;
@@ -265,7 +269,7 @@ static uint64_t producer_bytes_needed(const struct ivshmem_ring *ring, uint64_t 
 {
 	uint64_t position = ring->reserve_head & (ring->capacity - 1);
 	uint64_t contiguous = ring->capacity - position;
-	uint64_t need = record_bytes(length);
+	uint64_t need = record_bytes(ring, length);
 
 	*padding = need > contiguous ? contiguous : 0;
 	return *padding + need;
@@ -334,7 +338,7 @@ IVSHMEM_EXPORT int ivshmem_ring_commit(struct ivshmem_ring *ring, size_t length)
 	    (struct layout_record *)(ring->data + (ring->reservation_head & (ring->capacity - 1)));
 	record->length = (uint32_t)length;
 	record->kind = RECORD_MESSAGE;
-	ring->reserve_head = ring->reservation_head + record_bytes(length);
+	ring->reserve_head = ring->reservation_head + record_bytes(ring, length);
 	ring->reserved = false;
 	return 0;
 }
@@ -464,7 +468,7 @@ IVSHMEM_EXPORT int ivshmem_ring_peek(struct ivshmem_ring *ring, const void **mes
 			ring->read_cursor += skip;
 			continue;
 		}
-		need = record_bytes(length);
+		need = record_bytes(ring, length);
 		if (kind != RECORD_MESSAGE || length > ring->max_message || need > available ||
 		    position + need > ring->capacity)
 			return ivshmem_fail(IVSHMEM_ERR_CORRUPT,

@@ -102,6 +102,7 @@ struct layout_ring {
 };
 #define RING_OWNER_UNJOINED	     0xffffffffu /* opened by a handle without a peer slot */
 #define RING_POLICY_RESET_ON_RESTART 0x1u	 /* a new owner of either end empties it */
+#define RING_POLICY_LINE_ALIGNED     0x2u	 /* records start on a cache line */
 
 /* A record in a ring: 8 bytes, then the payload padded to 8. */
 struct layout_record {

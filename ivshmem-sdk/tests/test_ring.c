@@ -13,7 +13,7 @@ struct pair {
 	struct ivshmem_ring *consumer;
 };
 
-static void pair_open(struct pair *pair, const char *name, uint32_t capacity)
+static void pair_open_flags(struct pair *pair, const char *name, uint32_t capacity, uint32_t flags)
 {
 	struct ivshmem_ring_options options;
 	char spec[64];
@@ -31,12 +31,18 @@ static void pair_open(struct pair *pair, const char *name, uint32_t capacity)
 	options.capacity = capacity;
 	options.producer_peer = 0;
 	options.consumer_peer = 1;
+	options.flags = flags;
 	assert_int_equal(ivshmem_ring_open(pair->producer_region, "data", IVSHMEM_RING_PRODUCER,
 					   &options, &pair->producer),
 			 0);
 	assert_int_equal(ivshmem_ring_open(pair->consumer_region, "data", IVSHMEM_RING_CONSUMER,
 					   NULL, &pair->consumer),
 			 0);
+}
+
+static void pair_open(struct pair *pair, const char *name, uint32_t capacity)
+{
+	pair_open_flags(pair, name, capacity, 0);
 }
 
 static void pair_close(struct pair *pair)
@@ -114,15 +120,16 @@ static void test_full_and_limits(void **state)
 }
 
 /* Many rounds of random sizes through a small ring: every wrap position is hit. */
-static void test_wraparound_against_model(void **state)
+static void wraparound_against_model(uint32_t flags)
 {
 	struct pair pair;
 	uint8_t out[600], in[600];
 	unsigned seed = 12345;
 	uint32_t next_send = 0, next_receive = 0;
+	const uint8_t *data;
 
-	(void)state;
-	pair_open(&pair, "wrap", 2048);
+	pair_open_flags(&pair, "wrap", 2048, flags);
+	data = (const uint8_t *)control_of(&pair) + sizeof(struct layout_ring);
 	for (int round = 0; round < 20000; round++) {
 		if (rand_r(&seed) % 3) {
 			size_t length = 4 + (size_t)(rand_r(&seed) % 500);
@@ -139,13 +146,20 @@ static void test_wraparound_against_model(void **state)
 		} else {
 			size_t length;
 			uint32_t sequence;
-			int error = ivshmem_ring_recv(pair.consumer, in, sizeof(in), &length);
+			const void *message;
+			int error = ivshmem_ring_peek(pair.consumer, &message, &length);
 
 			if (error == IVSHMEM_ERR_EMPTY) {
 				assert_int_equal(next_receive, next_send);
 				continue;
 			}
 			assert_int_equal(error, 0);
+			/* Line-aligned rings start every record (8-byte header) on a line. */
+			if (flags & IVSHMEM_RING_LINE_ALIGNED)
+				assert_int_equal(((const uint8_t *)message - data) % 64, 8);
+			assert_true(length <= sizeof(in));
+			memcpy(in, message, length);
+			assert_int_equal(ivshmem_ring_release(pair.consumer), 0);
 			memcpy(&sequence, in, 4);
 			assert_int_equal(sequence, next_receive);
 			for (size_t i = 4; i < length; i++)
@@ -155,6 +169,18 @@ static void test_wraparound_against_model(void **state)
 	}
 	assert_true(next_receive > 5000);
 	pair_close(&pair);
+}
+
+static void test_wraparound_against_model(void **state)
+{
+	(void)state;
+	wraparound_against_model(0);
+}
+
+static void test_wraparound_line_aligned(void **state)
+{
+	(void)state;
+	wraparound_against_model(IVSHMEM_RING_LINE_ALIGNED);
 }
 
 static void test_batch_publish_and_consume(void **state)
@@ -462,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_empty_then_one_message),
 		cmocka_unit_test(test_full_and_limits),
 		cmocka_unit_test(test_wraparound_against_model),
+		cmocka_unit_test(test_wraparound_line_aligned),
 		cmocka_unit_test(test_batch_publish_and_consume),
 		cmocka_unit_test(test_hostile_indices_and_records),
 		cmocka_unit_test(test_reset_by_either_side),

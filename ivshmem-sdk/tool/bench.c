@@ -112,6 +112,9 @@ static struct ivshmem_region *open_side(struct bench *bench, int peer)
 	return region;
 }
 
+/* Ring flags at creation for the latency rings (0, or IVSHMEM_RING_LINE_ALIGNED). */
+static uint32_t latency_ring_flags;
+
 static struct ivshmem_ring *open_ring(struct ivshmem_region *region, const char *name, int role,
 				      int producer, uint32_t capacity)
 {
@@ -121,6 +124,8 @@ static struct ivshmem_ring *open_ring(struct ivshmem_region *region, const char 
 
 	ivshmem_ring_options_init(&options);
 	options.capacity = capacity;
+	if (strncmp(name, "lat", 3) == 0)
+		options.flags = latency_ring_flags;
 	options.producer_peer = producer;
 	options.consumer_peer = 1 - producer;
 	do
@@ -183,8 +188,10 @@ static void measure_cacheline(struct bench *bench, struct latency_samples *sampl
 static void ring_echo_child(struct bench *bench)
 {
 	struct ivshmem_region *region = open_side(bench, 1);
-	struct ivshmem_ring *in = open_ring(region, "lat.req", IVSHMEM_RING_CONSUMER, 0, 65536);
-	struct ivshmem_ring *out = open_ring(region, "lat.rsp", IVSHMEM_RING_PRODUCER, 1, 65536);
+	struct ivshmem_ring *in = open_ring(region, latency_ring_flags ? "lat.req.al" : "lat.req",
+					    IVSHMEM_RING_CONSUMER, 0, 65536);
+	struct ivshmem_ring *out = open_ring(region, latency_ring_flags ? "lat.rsp.al" : "lat.rsp",
+					     IVSHMEM_RING_PRODUCER, 1, 65536);
 	uint8_t message[64];
 	size_t length;
 
@@ -203,8 +210,10 @@ static void ring_echo_child(struct bench *bench)
 static void measure_ring_latency(struct bench *bench, struct ivshmem_region *region,
 				 struct latency_samples *samples)
 {
-	struct ivshmem_ring *out = open_ring(region, "lat.req", IVSHMEM_RING_PRODUCER, 0, 65536);
-	struct ivshmem_ring *in = open_ring(region, "lat.rsp", IVSHMEM_RING_CONSUMER, 1, 65536);
+	struct ivshmem_ring *out = open_ring(region, latency_ring_flags ? "lat.req.al" : "lat.req",
+					     IVSHMEM_RING_PRODUCER, 0, 65536);
+	struct ivshmem_ring *in = open_ring(region, latency_ring_flags ? "lat.rsp.al" : "lat.rsp",
+					    IVSHMEM_RING_CONSUMER, 1, 65536);
 	uint8_t message[64] = { 0 };
 	size_t length;
 	pid_t child = start_child(bench, ring_echo_child);
@@ -495,7 +504,7 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 			       .socket_messages = 400000,
 			       .json = options->json,
 			       .first_line = 1 };
-	struct latency_samples bare, ring, doorbell, eventfds;
+	struct latency_samples bare, ring, aligned, doorbell, eventfds;
 	struct ivshmem_open_options open_options;
 	struct ivshmem_region *region;
 	int pair[2];
@@ -523,6 +532,7 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 		return tool_fail("bench region", -1);
 	if (samples_init(&bare, bench.latency_rounds) ||
 	    samples_init(&ring, bench.latency_rounds) ||
+	    samples_init(&aligned, bench.latency_rounds) ||
 	    samples_init(&doorbell, bench.latency_rounds) ||
 	    samples_init(&eventfds, bench.latency_rounds))
 		return 1;
@@ -533,6 +543,9 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 		       "value", "unit", "baseline (same run)", "value");
 	measure_cacheline(&bench, &bare);
 	measure_ring_latency(&bench, region, &ring);
+	latency_ring_flags = IVSHMEM_RING_LINE_ALIGNED;
+	measure_ring_latency(&bench, region, &aligned);
+	latency_ring_flags = 0;
 	report(&bench, "one-way latency 64 B polled, p50", (double)samples_percentile(&ring, 50),
 	       "ns", "cache-line ping-pong p50", (double)samples_percentile(&bare, 50));
 	report(&bench, "one-way latency 64 B polled, p99", (double)samples_percentile(&ring, 99),
@@ -540,6 +553,10 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 	report(&bench, "one-way latency 64 B polled, p99.9",
 	       (double)samples_percentile(&ring, 99.9), "ns", "cache-line ping-pong p99.9",
 	       (double)samples_percentile(&bare, 99.9));
+	report(&bench, "same, line-aligned ring, p50", (double)samples_percentile(&aligned, 50),
+	       "ns", "cache-line ping-pong p50", (double)samples_percentile(&bare, 50));
+	report(&bench, "same, line-aligned ring, p99", (double)samples_percentile(&aligned, 99),
+	       "ns", "cache-line ping-pong p99", (double)samples_percentile(&bare, 99));
 	double memcpy_hot = measure_memcpy(&bench, 1);
 	double memcpy_rotating = measure_memcpy(&bench, 8);
 	double memcpy_memory = measure_memcpy(&bench, 256);
@@ -580,6 +597,7 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 		printf("\n]\n");
 	samples_free(&bare);
 	samples_free(&ring);
+	samples_free(&aligned);
 	samples_free(&doorbell);
 	samples_free(&eventfds);
 	ivshmem_close(region);
