@@ -79,6 +79,17 @@ def tier_unit(res, build):
             res.record("unit: %s exited cleanly" % name[5:], False, r.stdout[-3000:])
 
 
+def svm_check(build):
+    """The static checker the Service VM tests run (initramfs/svm-check.c)."""
+    os.makedirs(os.path.join(build, "e2e"), exist_ok=True)
+    checker = os.path.join(build, "e2e", "svm-check")
+    r = run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", checker,
+             os.path.join(ROOT, "tests", "e2e", "initramfs", "svm-check.c")])
+    if r.returncode != 0:
+        raise RuntimeError("cannot build svm-check:\n" + r.stdout)
+    return checker
+
+
 def service_vm_payload(build):
     """Debian's kernel (cached outside the tree) and the test initramfs with its checker."""
     guest = os.path.join(ROOT, "tests", "e2e", "guest.py")
@@ -87,12 +98,7 @@ def service_vm_payload(build):
     if r.returncode != 0:
         raise RuntimeError("cannot get Debian's kernel:\n" + r.stdout)
     vmlinuz = r.stdout.split()[1]
-    os.makedirs(os.path.join(build, "e2e"), exist_ok=True)
-    checker = os.path.join(build, "e2e", "svm-check")
-    r = run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", checker,
-             os.path.join(initramfs_dir, "svm-check.c")])
-    if r.returncode != 0:
-        raise RuntimeError("cannot build svm-check:\n" + r.stdout)
+    checker = svm_check(build)
     initrd = os.path.join(build, "e2e", "service-vm-initrd.cpio.gz")
     r = run([sys.executable, guest, "initramfs", "-o", initrd, "--init",
              os.path.join(initramfs_dir, "service-vm-init"), "--add", checker + ":/bin/svm-check"])
@@ -108,14 +114,53 @@ def service_vm_modules(payload, kernel_args):
             "--module", "%s=Linux_initrd" % initrd]
 
 
-def tier_machine(res, build, only):
+def service_vm_disk(build, since):
+    """The Service VM disk image (debian/tests/make-disk.py, cached outside the tree) with
+    this tree's packages: those the debian component built in this run, else built here."""
+    debs = os.path.join(build, "debian", "deb")
+    names = [n for n in os.listdir(debs) if n.endswith(".deb")] if os.path.isdir(debs) else []
+    if not names or any(os.path.getmtime(os.path.join(debs, n)) < since for n in names):
+        debs = os.path.join(build, "e2e", "deb")
+        r = run(["sh", os.path.join(ROOT, "debian", "build-deb.sh"), debs])
+        if r.returncode != 0:
+            raise RuntimeError("make deb failed:\n" + r.stdout[-3000:])
+    t0 = time.monotonic()
+    r = run([sys.executable, os.path.join(ROOT, "debian", "tests", "make-disk.py"),
+             "--debs", debs, "--cmdline", scenarios.SVM_DISK_KERNEL_ARGS,
+             "--add", svm_check(build) + ":/usr/local/bin/svm-check",
+             "--add", os.path.join(ROOT, "tests", "e2e", "svm-disk-init") +
+             ":/usr/local/sbin/acrn-svm-disk-init"])
+    if r.returncode != 0:
+        raise RuntimeError("cannot build the disk image:\n" + r.stdout[-3000:])
+    print("     disk image: %.0f s (%s)" % (time.monotonic() - t0,
+                                            "cached" if "is up to date" in r.stdout else "built"),
+          flush=True)
+    return r.stdout.strip().splitlines()[-1]
+
+
+def tier_machine(res, build, only, since=0.0):
     image = os.path.join(build, "hypervisor", "acrn.bin")
     sos_payload = None
+    disk = disk_error = None
     for sc in scenarios.SCENARIOS:
         if only and not re.search(only, sc["name"]):
             continue
         out = os.path.join(build, "e2e", sc["name"])
         extra = []
+        if sc.get("disk"):
+            if os.geteuid() != 0:
+                print("SKIP machine: %s (building the disk image needs root)" % sc["name"],
+                      flush=True)
+                continue
+            try:
+                if disk_error:
+                    raise RuntimeError(disk_error)
+                disk = disk or service_vm_disk(build, since)
+            except RuntimeError as e:
+                disk_error = str(e)
+                res.record("machine: %s" % sc["name"], False, disk_error)
+                continue
+            extra = ["--disk", disk]
         if "service_vm" in sc:
             try:
                 sos_payload = sos_payload or service_vm_payload(build)
@@ -187,6 +232,7 @@ def main():
 
     res = Results()
     start = time.monotonic()
+    start_wall = time.time()
     if args.component:
         COMPONENTS[:] = [args.component]
         tier_components(res, args.build)
@@ -199,7 +245,7 @@ def main():
         tier_unit(res, args.build)
         tier_components(res, args.build)
         if not args.skip_machine:
-            tier_machine(res, args.build, args.only)
+            tier_machine(res, args.build, args.only, since=start_wall)
     print("\ntests took %.0f s" % (time.monotonic() - start))
     if res.failed:
         print("failed: " + ", ".join(res.failed))

@@ -51,6 +51,17 @@ def service_vm_boot(cpus, model=None, cmdline="", apic_line="emulated on every a
     }
 
 
+# Scenarios with "disk": True boot the Service VM disk image instead of a GRUB ISO:
+# Debian 12 with this platform's packages installed (debian/tests/make-disk.py), GRUB in
+# its MBR and the grub.cfg that the package's grub.d snippet wrote (update-grub). The
+# kernel command line is GRUB_CMDLINE_LINUX of the image's /etc/default/grub; init= runs
+# the checks of tests/e2e/svm-disk-init once Debian's initramfs has mounted the root
+# file system from the ATA disk. run_tests.py builds the packages and the image (cached).
+SVM_DISK_KERNEL_ARGS = ("console=ttyS0,115200 clearcpuid=aperfmperf "
+                        "init=/usr/local/sbin/acrn-svm-disk-init")
+SVM_DISK_ENTRY = r"Booting .Debian GNU/Linux, with ACRN hypervisor'"
+
+
 SCENARIOS = [
     boot_to_vmx_root(1),
     boot_to_vmx_root(4),
@@ -129,6 +140,40 @@ SCENARIOS = [
                  "--expect", r"service-vm: module '.*' is not a usable Linux kernel",
                  "--expect", r"the Service VM could not be started",
                  "--expect", r"power: powering off",
+                 "--require-power-off"],
+    },
+    {
+        # The disk image under QEMU TCG (no VT-x), in seconds: GRUB from the MBR, the
+        # ACRN entry, acrn.bin and both modules loaded; the hypervisor then refuses.
+        "name": "qemu-tcg-disk-grub-entry-refusal",
+        "disk": True,
+        "args": ["--emulator", "qemu", "--cpu-model", "qemu64", "--timeout", "120",
+                 "--expect", SVM_DISK_ENTRY,
+                 "--expect", r"Loading initial ramdisk",
+                 "--expect", r"cannot run the hypervisor; missing: VMX \(CPUID",
+                 "--expect", r"hypervisor halted"],
+    },
+    {
+        # Then under Bochs, the installed system: GRUB from the disk's MBR boots grub.cfg's
+        # default, the package's ACRN entry (acrn.bin, the kernel and initrd as
+        # Linux_bzImage and Linux_initrd); Debian's initramfs mounts the root from the ATA
+        # disk (ports and IRQ 14 passed through by the hypervisor) and runs the checking
+        # init, which also loads the DKMS-built acrn_hsm, then powers off.
+        "name": "bochs-1cpu-service-vm-disk",
+        "disk": True,
+        "args": ["--cpus", "1", "--timeout", "900",
+                 "--expect", SVM_DISK_ENTRY,
+                 "--expect", r"service-vm: Linux boot protocol 2\.\d+ kernel",
+                 "--expect", r"SVM-DISK: started as PID 1",
+                 "--expect", r"SVM-DISK: root file system /dev/sda1 ext4 ro",
+                 "--expect", r"SVM-DISK: IRQ 14: [1-9]\d* IO-APIC 14-edge ata_piix",
+                 "--expect", r"svm-check: cpuid 0x40000000 signature ACRNACRNACRN",
+                 "--expect", r"acrn_hsm: ready: /dev/acrn_hsm",
+                 "--expect", r"SVM-DISK: PASS",
+                 "--expect", r"ACPI S5 requested by the Service VM",
+                 "--expect", r"vCPU 0: \d+ exits",
+                 "--expect", r"power: powering off",
+                 "--fail", r"SVM-DISK: FAIL",
                  "--require-power-off"],
     },
 ]
