@@ -116,10 +116,12 @@ def service_vm_modules(payload, kernel_args):
 
 def service_vm_disk(build, since):
     """The Service VM disk image (debian/tests/make-disk.py, cached outside the tree) with
-    this tree's packages: those the debian component built in this run, else built here."""
+    this tree's packages: those the debian component built in this run (since: when the
+    run started), else built here."""
     debs = os.path.join(build, "debian", "deb")
     names = [n for n in os.listdir(debs) if n.endswith(".deb")] if os.path.isdir(debs) else []
-    if not names or any(os.path.getmtime(os.path.join(debs, n)) < since for n in names):
+    if since is None or not names or any(os.path.getmtime(os.path.join(debs, n)) < since
+                                         for n in names):
         debs = os.path.join(build, "e2e", "deb")
         r = run(["sh", os.path.join(ROOT, "debian", "build-deb.sh"), debs])
         if r.returncode != 0:
@@ -138,7 +140,7 @@ def service_vm_disk(build, since):
     return r.stdout.strip().splitlines()[-1]
 
 
-def tier_machine(res, build, only, since=0.0):
+def tier_machine(res, build, only, since=None):
     image = os.path.join(build, "hypervisor", "acrn.bin")
     sos_payload = None
     disk = disk_error = None

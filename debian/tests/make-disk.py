@@ -28,6 +28,7 @@ this script, the packages, the added files, the command line). Prints the image 
 Needs root (chroot, mounts).
 """
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -272,6 +273,9 @@ def main():
     for a in args.add:
         parts = a.split(":")
         adds.append((parts[0], parts[1], int(parts[2], 8) if len(parts) > 2 else 0o755))
+    os.makedirs(DISK_DIR, exist_ok=True)
+    lock = open(os.path.join(DISK_DIR, "lock"), "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time: they share the work root
     try:
         image, seconds, cached = build(debs, adds, args.cmdline, os.path.abspath(args.output))
     except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
