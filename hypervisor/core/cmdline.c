@@ -140,15 +140,23 @@ static bool cmdline_opt_shell_cmds(const char *value, struct hv_options *opts)
 
 static bool cmdline_opt_apicv(const char *value, struct hv_options *opts)
 {
-	if (strcmp(value, "on") == 0) {
-		opts->apicv = true;
-		return true;
+	static const struct {
+		const char *name;
+		enum apicv_mode mode;
+	} modes[] = {
+		{ "on", APICV_ON },
+		{ "off", APICV_OFF },
+		{ "novid", APICV_NO_VID },
+		{ "vid", APICV_FORCE_VID },
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(value, modes[i].name) == 0) {
+			opts->apicv = modes[i].mode;
+			return true;
+		}
 	}
-	if (strcmp(value, "off") == 0) {
-		opts->apicv = false;
-		return true;
-	}
-	pr_err("cmdline: bad value '%s' for apicv: expected on or off", value);
+	pr_err("cmdline: bad value '%s' for apicv: expected on, off, novid or vid", value);
 	return false;
 }
 
@@ -188,7 +196,7 @@ static const struct cmdline_option {
 	{ "uart", cmdline_opt_uart, "port@<num>, mmio@<addr> or disabled" },
 	{ "loglevel", cmdline_opt_loglevel, "a number 0..6" },
 	{ "shell_cmds", cmdline_opt_shell_cmds, "commands separated by ';'" },
-	{ "apicv", cmdline_opt_apicv, "on or off" },
+	{ "apicv", cmdline_opt_apicv, "on, off, novid or vid" },
 	{ "kernel_tag", cmdline_opt_kernel_tag, "a module tag" },
 	{ "initrd_tag", cmdline_opt_initrd_tag, "a module tag" },
 };

@@ -23,17 +23,26 @@ enum uart_kind { UART_KIND_PORT, UART_KIND_MMIO, UART_KIND_DISABLED };
 #define CMDLINE_DEFAULT_KERNEL_TAG "Linux_bzImage" /* upstream ACRN's tags */
 #define CMDLINE_DEFAULT_INITRD_TAG "Linux_initrd"
 
+enum apicv_mode {
+	APICV_ON,	 /* what the CPU offers, minus features with a known erratum */
+	APICV_OFF,	 /* every local APIC access emulated */
+	APICV_NO_VID,	 /* register virtualization without virtual-interrupt delivery */
+	APICV_FORCE_VID, /* virtual-interrupt delivery even with a known erratum */
+};
+
 struct hv_options {
 	enum uart_kind uart_kind;
 	uint64_t uart_base; /* default: UART_KIND_PORT, 0x3f8 */
 	int loglevel;	    /* console log level 0..6, default LOG_LEVEL_DEFAULT */
 	bool has_shell_cmds;
 	/*
-	 * apicv=on: use APIC-register virtualization and virtual-interrupt
-	 * delivery where the CPU has them. Off by default until a console stall
-	 * seen with it on 4 vCPUs under Bochs is understood.
+	 * apicv=: how the Service VM's local APIC is virtualized. on (default):
+	 * APIC-register virtualization where the CPU has it, with virtual-
+	 * interrupt delivery unless the platform has a known erratum in it;
+	 * vid: virtual-interrupt delivery even then; novid: never; off: every
+	 * access emulated.
 	 */
-	bool apicv;
+	enum apicv_mode apicv;
 	/* Module tags of the Service VM's kernel and initrd (kernel_tag=, initrd_tag=). */
 	char kernel_tag[CMDLINE_TAG_MAX];
 	char initrd_tag[CMDLINE_TAG_MAX];

@@ -51,7 +51,9 @@ struct vm {
 	struct vuart *console_uart;
 	struct io_registry io;	/* emulated port and MMIO ranges */
 	struct mtrr_state mtrr; /* the guest's MTRRs; EPT memory types follow them */
-	bool apicv; /* APIC-register virtualization and virtual-interrupt delivery in use */
+	bool apicv;	  /* TPR shadow, APIC-access page and APIC-register virtualization in use */
+	bool vid;	  /* ... and virtual-interrupt delivery (only with apicv) */
+	bool vid_erratum; /* vid forced on a processor with the Bochs erratum (service_vm.c) */
 	uint64_t apic_access_page; /* host-physical page behind the xAPIC page with apicv */
 	struct spinlock uart_lock;
 

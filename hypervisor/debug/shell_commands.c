@@ -268,7 +268,7 @@ static void cmd_int(int argc, char **argv)
 	console_printf("interrupts accepted by the vLAPICs of VM %u, per vCPU:\n", vm->id);
 	print_vcpu_vectors(vm, true);
 	console_printf("events injected by VM entry (NMI, 8259%s), per vCPU:\n",
-		       vm->apicv ? "; the processor delivers the vLAPIC's" : ", vLAPIC");
+		       vm->vid ? "; the processor delivers the vLAPIC's" : ", vLAPIC");
 	print_vcpu_vectors(vm, false);
 }
 

@@ -197,16 +197,20 @@ static void test_apicv(void **state)
 {
 	(void)state;
 	parse("");
-	assert_false(opts.apicv);
-	parse("apicv=on");
-	assert_true(opts.apicv);
+	assert_int_equal(opts.apicv, APICV_ON);
+	parse("apicv=off");
+	assert_int_equal(opts.apicv, APICV_OFF);
 	assert_int_equal(opts.error_count, 0);
-	parse("apicv=on apicv=off");
-	assert_false(opts.apicv);
-	parse("apicv=on apicv=maybe");
-	assert_true(opts.apicv); /* a bad value keeps the setting before it */
+	parse("apicv=novid");
+	assert_int_equal(opts.apicv, APICV_NO_VID);
+	parse("apicv=off apicv=vid");
+	assert_int_equal(opts.apicv, APICV_FORCE_VID);
+	parse("apicv=off apicv=on");
+	assert_int_equal(opts.apicv, APICV_ON);
+	parse("apicv=novid apicv=maybe");
+	assert_int_equal(opts.apicv, APICV_NO_VID); /* a bad value keeps the setting before it */
 	assert_int_equal(opts.error_count, 1);
-	expect_msg("bad value 'maybe' for apicv: expected on or off");
+	expect_msg("bad value 'maybe' for apicv: expected on, off, novid or vid");
 }
 
 static void test_module_tags(void **state)

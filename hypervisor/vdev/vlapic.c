@@ -789,6 +789,11 @@ bool vlapic_accepts_extint(const struct vlapic *vl)
 	return !(lint0 & LVT_MASKED) && LVT_DELIVERY(lint0) == VIRQ_EXTINT;
 }
 
+void vlapic_sync_ppr(struct vlapic *vl)
+{
+	update_ppr(vl);
+}
+
 int vlapic_highest_irr(const struct vlapic *vl)
 {
 	return highest_vector(vl, APIC_IRR);

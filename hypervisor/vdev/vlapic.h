@@ -163,6 +163,8 @@ void vlapic_timer_expired(struct vlapic *vl);
 /* The highest vector in IRR or ISR, or -1 (for RVI and SVI). */
 int vlapic_highest_irr(const struct vlapic *vl);
 int vlapic_highest_isr(const struct vlapic *vl);
+/* With a TPR shadow the guest writes TPR without an exit: derive PPR from it again. */
+void vlapic_sync_ppr(struct vlapic *vl);
 /* APIC-write exit: the guest's value for the register at offset is in the page; apply it. */
 void vlapic_apic_write(struct vlapic *vl, uint32_t offset);
 /* EOI-induced exit: the processor did the EOI of vector; finish a level-triggered one. */

@@ -58,9 +58,10 @@ def parse_exits(text):
     return table
 
 
-def boot(hv, out, cpus, modules, bare):
+def boot(hv, out, cpus, modules, bare, hv_options=()):
     args = [sys.executable, os.path.join(HERE, "hvrun.py"), "--quiet", "--hv", hv, "--out", out,
-            "--cpus", str(cpus), "--timeout", "900", "--cmdline", "loglevel=1",
+            "--cpus", str(cpus), "--timeout", "900",
+            "--cmdline", " ".join(["loglevel=1"] + list(hv_options)),
             "--expect", r"BENCH: first line tsc=\d+", "--expect", "BENCH: done",
             "--require-power-off"] + modules
     if bare:
@@ -114,6 +115,9 @@ def main():
     ap.add_argument("--hv", default="build/hypervisor/acrn.bin")
     ap.add_argument("--out", default="build/bench-svm")
     ap.add_argument("--cpus", type=int, action="append", default=None)
+    ap.add_argument("--hv-option", action="append", default=[],
+                    help="one more hypervisor command-line option for the hypervisor run, "
+                         "e.g. apicv=vid or apicv=off")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     vmlinuz, initrd = payload(args.out)
@@ -121,7 +125,8 @@ def main():
                "--module", "%s=Linux_initrd" % initrd]
     for cpus in args.cpus or [1]:
         bare = boot(args.hv, os.path.join(args.out, "%dcpu-bare" % cpus), cpus, modules, True)
-        hv = boot(args.hv, os.path.join(args.out, "%dcpu-hv" % cpus), cpus, modules, False)
+        hv = boot(args.hv, os.path.join(args.out, "%dcpu-hv" % cpus), cpus, modules, False,
+                  args.hv_option)
         print("Reset -> initramfs first line, %d CPU(s) (Bochs corei7_skylake_x, 512 MiB, "
               "TSC = emulated instruction slots)" % cpus)
         print("  bare Linux          %14d" % bare["tsc"])

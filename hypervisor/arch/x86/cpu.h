@@ -37,6 +37,9 @@
 #define EFER_LME (1ull << 8)
 #define EFER_NXE (1ull << 11)
 
+/* CPUID.1:ECX bit 31: set by hypervisors (and QEMU) for their guests. */
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };

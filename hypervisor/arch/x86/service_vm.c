@@ -229,17 +229,68 @@ static int service_vm_build_ept(const struct e820_range *hv, uint32_t hv_count)
 	return 0;
 }
 
-/* APIC-register virtualization and virtual-interrupt delivery, with apicv=on. */
+/* TPR shadow, APIC-access page and APIC-register virtualization: the base of APICv. */
 static bool apicv_usable(void)
 {
 	uint32_t may_proc = (uint32_t)(vmx_caps.procbased >> 32);
 	uint32_t may_proc2 = (uint32_t)(vmx_caps.procbased2 >> 32);
-	uint32_t need2 =
-	    PROC2_VIRTUALIZE_APIC_ACCESSES | PROC2_APIC_REGISTER_VIRT | PROC2_VIRTUAL_INTR_DELIVERY;
+	uint32_t need2 = PROC2_VIRTUALIZE_APIC_ACCESSES | PROC2_APIC_REGISTER_VIRT;
 
-	if (!platform.options.apicv)
-		return false;
 	return (may_proc & PROC_USE_TPR_SHADOW) && (may_proc2 & need2) == need2;
+}
+
+/*
+ * Bochs (2.7, the emulated VT-x machine of the tests) delivers a pending
+ * virtual interrupt even while the guest has IF=0 when a physical interrupt
+ * arrives at that moment: its interrupt-acknowledge path looks at the
+ * virtual interrupt's pending flag without the IF mask. A guest taken inside
+ * an interrupts-off section deadlocks on the lock it holds (seen as a
+ * Service VM stuck on the 8250 port lock with 4 vCPUs). The machine is known
+ * by its ACPI OEM id on a CPU without the hypervisor bit (QEMU, which uses
+ * the same id, sets that bit); real processors are not affected.
+ */
+static bool vid_erratum(void)
+{
+	struct cpuid_regs r;
+
+	cpuid_count(1, 0, &r);
+	return strncmp(platform.acpi.oem_id, "BOCHS", 5) == 0 && !(r.ecx & CPUID1_ECX_HYPERVISOR);
+}
+
+static void choose_apic_virtualization(void)
+{
+	enum apicv_mode mode = platform.options.apicv;
+	bool vid_offered = (uint32_t)(vmx_caps.procbased2 >> 32) & PROC2_VIRTUAL_INTR_DELIVERY;
+	const char *why_not = NULL;
+
+	sos.apicv = mode != APICV_OFF && apicv_usable();
+	sos.vid = false;
+	sos.vid_erratum = false;
+	if (!sos.apicv) {
+		pr_info("service-vm: local APIC emulated on every access (%s)",
+			mode == APICV_OFF ? "apicv=off"
+					  : "the CPU has no APIC-register virtualization");
+		return;
+	}
+	if (!vid_offered)
+		why_not = "the CPU has no virtual-interrupt delivery";
+	else if (mode == APICV_NO_VID)
+		why_not = "apicv=novid";
+	else if (mode == APICV_ON && vid_erratum())
+		why_not = "Bochs erratum: its virtual-interrupt delivery ignores the guest's IF, "
+			  "apicv=vid overrides";
+	sos.vid = why_not == NULL;
+	sos.vid_erratum = sos.vid && vid_erratum();
+	if (sos.vid)
+		pr_info("service-vm: local APIC with APIC-register virtualization and "
+			"virtual-interrupt delivery%s",
+			sos.vid_erratum ? " (apicv=vid despite the Bochs erratum: entries with "
+					  "interrupts blocked wait for the interrupt window)"
+					: "");
+	else
+		pr_info("service-vm: local APIC with APIC-register virtualization; "
+			"interrupts injected by the hypervisor (%s)",
+			why_not);
 }
 
 int service_vm_create(void)
@@ -257,11 +308,8 @@ int service_vm_create(void)
 			 E820_MAX_ENTRIES, &sos_e820_count);
 	if (err)
 		return err;
-	sos.apicv = apicv_usable();
+	choose_apic_virtualization();
 	sos.apic_access_page = (uint64_t)(uintptr_t)apic_access_page;
-	pr_info("service-vm: local APIC %s", sos.apicv ? "with APIC-register virtualization and "
-							 "virtual-interrupt delivery"
-						       : "emulated on every access (no APICv)");
 	err = service_vm_build_ept(hv, hv_count);
 	if (err)
 		return err;

@@ -4,6 +4,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/ept.h"
+#include "arch/x86/guest_mem.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/virq.h"
@@ -151,7 +152,7 @@ static int vmcs_setup_controls(struct vcpu *vcpu)
 		return -ENODEV;
 	if (vm->apicv) {
 		uint32_t need2 = PROC2_VIRTUALIZE_APIC_ACCESSES | PROC2_APIC_REGISTER_VIRT |
-				 PROC2_VIRTUAL_INTR_DELIVERY;
+				 (vm->vid ? PROC2_VIRTUAL_INTR_DELIVERY : 0);
 
 		if (!vmx_adjust_controls(c->procbased, proc | PROC_USE_TPR_SHADOW, 0, &proc) ||
 		    !vmx_adjust_controls(c->procbased2, proc2 | need2, 0, &proc2))
@@ -188,6 +189,9 @@ static int vmcs_setup_controls(struct vcpu *vcpu)
 		vmcs_write(VMCS_VIRTUAL_APIC_ADDR, (uint64_t)(uintptr_t)vcpu->vlapic.page);
 		vmcs_write(VMCS_APIC_ACCESS_ADDR, vm->apic_access_page);
 		vmcs_write(VMCS_TPR_THRESHOLD, 0);
+		vcpu->tpr_threshold = 0;
+	}
+	if (vm->vid) {
 		for (uint32_t i = 0; i < 4; i++) {
 			vmcs_write(VMCS_EOI_EXIT0 + 2 * i, 0);
 			vcpu->eoi_exit[i] = 0;
@@ -346,6 +350,39 @@ void vcpu_request_dump(struct vcpu *vcpu)
 	vcpu_kick(vcpu);
 }
 
+/*
+ * What an interrupt-delivery or hang investigation needs beyond the
+ * registers: the event state of the VMCS and the code and stack the guest
+ * is on (read through its own page tables; unreadable memory is skipped).
+ */
+static void vcpu_dump_events_and_code(struct vcpu *vcpu)
+{
+	uint8_t code[16];
+	uint64_t stack[6];
+
+	console_printf("interruptibility %llx activity %llx entry-event %llx window %s",
+		       (unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
+		       (unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY),
+		       (unsigned long long)vmcs_read(VMCS_ENTRY_INTR_INFO),
+		       (vcpu->proc_controls & PROC_INTERRUPT_WINDOW_EXITING) ? "on" : "off");
+	if (vcpu->vm->vid)
+		console_printf(" RVI/SVI %04llx",
+			       (unsigned long long)vmcs_read(VMCS_GUEST_INTR_STATUS));
+	console_printf("\n");
+	if (guest_linear_read(vcpu, vmcs_read(VMCS_GUEST_RIP), code, sizeof(code)) == 0) {
+		console_printf("code at RIP:");
+		for (size_t i = 0; i < sizeof(code); i++)
+			console_printf(" %02x", code[i]);
+		console_printf("\n");
+	}
+	if (guest_linear_read(vcpu, vmcs_read(VMCS_GUEST_RSP), stack, sizeof(stack)) == 0) {
+		console_printf("stack:");
+		for (size_t i = 0; i < sizeof(stack) / sizeof(stack[0]); i++)
+			console_printf(" %016llx", (unsigned long long)stack[i]);
+		console_printf("\n");
+	}
+}
+
 void vcpu_dump(struct vcpu *vcpu)
 {
 	const uint64_t *g = vcpu->regs.gpr;
@@ -380,6 +417,7 @@ void vcpu_dump(struct vcpu *vcpu)
 	console_printf("R13 %016llx R14 %016llx R15 %016llx CR2 %016llx\n",
 		       (unsigned long long)g[GUEST_R13], (unsigned long long)g[GUEST_R14],
 		       (unsigned long long)g[GUEST_R15], (unsigned long long)vcpu->regs.cr2);
+	vcpu_dump_events_and_code(vcpu);
 }
 
 void vcpu_fail(struct vcpu *vcpu, const char *why)

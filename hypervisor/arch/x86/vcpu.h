@@ -67,7 +67,8 @@ struct vcpu {
 	volatile uint8_t sipi_vector;
 	bool extint_pending;	/* a vIOAPIC pin in ExtINT mode asked for the 8259 */
 	uint64_t injected[256]; /* interrupts injected per vector */
-	uint64_t eoi_exit[4];	/* EOI-exit bitmap as last written (apicv) */
+	uint64_t eoi_exit[4];	/* EOI-exit bitmap as last written (vid) */
+	uint32_t tpr_threshold; /* as last written (apicv without vid) */
 	uint64_t halts, halt_wakeups;
 	struct timer lapic_timer;
 	struct vlapic_env lapic_env;

@@ -513,18 +513,19 @@ static bool extint_wanted(struct vcpu *vcpu)
 	       vpic_output(&vcpu->vm->vpic);
 }
 
-/* What VMX event injection must deliver: with APIC virtualization the processor takes the vLAPIC's.
- */
+/* What VMX event injection must deliver: with virtual-interrupt delivery the processor takes the
+ * vLAPIC's. */
 static bool external_pending(struct vcpu *vcpu)
 {
-	return extint_wanted(vcpu) ||
-	       (!vcpu->vm->apicv && vlapic_pending_vector(&vcpu->vlapic) >= 0);
+	return extint_wanted(vcpu) || (!vcpu->vm->vid && vlapic_pending_vector(&vcpu->vlapic) >= 0);
 }
 
 bool virq_wakeup_pending(struct vcpu *vcpu)
 {
 	if (vcpu->requests & (VCPU_REQ_NMI | VCPU_REQ_INIT))
 		return true;
+	if (vcpu->vm->apicv && !vcpu->vm->vid)
+		vlapic_sync_ppr(&vcpu->vlapic);
 	return (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
 	       (extint_wanted(vcpu) || vlapic_pending_vector(&vcpu->vlapic) >= 0);
 }
@@ -550,6 +551,26 @@ static void apicv_sync(struct vcpu *vcpu)
 			vcpu->eoi_exit[i] = tmr;
 			vmcs_write(VMCS_EOI_EXIT0 + 2 * i, tmr);
 		}
+	}
+}
+
+/*
+ * APIC-register virtualization without virtual-interrupt delivery: the
+ * guest changes TPR in the virtual-APIC page without an exit, so PPR is
+ * derived again before each decision, and an interrupt that only TPR holds
+ * back sets the TPR threshold: lowering TPR below its class then exits.
+ */
+static void tpr_shadow_sync(struct vcpu *vcpu)
+{
+	const struct vlapic *vl = &vcpu->vlapic;
+	int irr = vlapic_highest_irr(vl), isr = vlapic_highest_isr(vl);
+	uint32_t tpr_class = (vlapic_read_reg(vl, APIC_TPR) >> 4) & 0xf, threshold = 0;
+
+	if (irr >= 0 && (isr < 0 || (irr >> 4) > (isr >> 4)) && (uint32_t)(irr >> 4) <= tpr_class)
+		threshold = (uint32_t)irr >> 4;
+	if (threshold != vcpu->tpr_threshold) {
+		vcpu->tpr_threshold = threshold;
+		vmcs_write(VMCS_TPR_THRESHOLD, threshold);
 	}
 }
 
@@ -593,8 +614,21 @@ void virq_inject(struct vcpu *vcpu)
 	bool shadow = blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
 	uint32_t window = 0;
 
-	if (vcpu->vm->apicv)
+	if (vcpu->vm->vid) {
 		apicv_sync(vcpu);
+		/*
+		 * The Bochs erratum (service_vm.c) strikes when a virtual interrupt
+		 * is recognised while the guest has interrupts blocked. Entering
+		 * that way with one pending, interrupt-window exiting keeps the
+		 * processor from recognising it until the guest can take it.
+		 */
+		if (vcpu->vm->vid_erratum &&
+		    (shadow || !(vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) &&
+		    vlapic_pending_vector(&vcpu->vlapic) >= 0)
+			window |= PROC_INTERRUPT_WINDOW_EXITING;
+	} else if (vcpu->vm->apicv) {
+		vlapic_sync_ppr(&vcpu->vlapic);
+	}
 	if (vcpu->requests & VCPU_REQ_NMI) {
 		if (!queued && !shadow && !(blocking & INTERRUPTIBILITY_NMI)) {
 			__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_NMI, __ATOMIC_ACQ_REL);
@@ -625,6 +659,8 @@ void virq_inject(struct vcpu *vcpu)
 		}
 	}
 	set_window_exits(vcpu, window);
+	if (vcpu->vm->apicv && !vcpu->vm->vid)
+		tpr_shadow_sync(vcpu);
 }
 
 void vmexit_eoi_induced(struct vcpu *vcpu)
@@ -646,5 +682,11 @@ void vmexit_interrupt_window(struct vcpu *vcpu)
 
 void vmexit_nmi_window(struct vcpu *vcpu)
 {
+	(void)vcpu;
+}
+
+void vmexit_tpr_below_threshold(struct vcpu *vcpu)
+{
+	/* Trap-like: TPR is lower now; virq_inject() delivers what it unblocked. */
 	(void)vcpu;
 }

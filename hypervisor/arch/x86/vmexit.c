@@ -136,6 +136,7 @@ static const struct exit_handler exit_table[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_PAUSE] = { "PAUSE", handle_pause },
 	[EXIT_REASON_EPT_VIOLATION] = { "EPT violation", vmexit_ept_violation },
 	[EXIT_REASON_APIC_ACCESS] = { "APIC access", vmexit_apic_access },
+	[EXIT_REASON_TPR_BELOW] = { "TPR below threshold", vmexit_tpr_below_threshold },
 	[EXIT_REASON_EOI_INDUCED] = { "EOI (level)", vmexit_eoi_induced },
 	[EXIT_REASON_APIC_WRITE] = { "APIC write", vmexit_apic_write },
 	[EXIT_REASON_XSETBV] = { "XSETBV", vmexit_xsetbv },

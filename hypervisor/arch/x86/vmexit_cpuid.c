@@ -15,7 +15,6 @@
 #define CPUID1_ECX_VMX		(1u << 5)
 #define CPUID1_ECX_X2APIC	(1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
-#define CPUID1_ECX_HYPERVISOR	(1u << 31)
 #define CPUID1_ECX_OSXSAVE	(1u << 27)
 #define CPUID1_EDX_APIC		(1u << 9)
 #define CPUID6_EAX_ARAT		(1u << 2)
