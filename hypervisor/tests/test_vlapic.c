@@ -365,6 +365,30 @@ static void test_tpr_ppr(void **state)
 	assert_int_equal(vlapic_pending_vector(vl), 0x61);
 }
 
+/*
+ * With a TPR shadow the processor stores the guest's TPR in the page without
+ * an exit; PPR and the pending decision follow only after vlapic_sync_ppr().
+ */
+static void test_tpr_shadow_sync(void **state)
+{
+	(void)state;
+	software_enable();
+	vlapic_accept(vl, 0x61, false);
+	assert_int_equal(vlapic_pending_vector(vl), 0x61);
+	vl->page[APIC_TPR >> 2] = 0x70; /* the guest's write, as the processor makes it */
+	assert_int_equal(vlapic_pending_vector(vl), 0x61); /* stale PPR until synced */
+	vlapic_sync_ppr(vl);
+	assert_int_equal(mmio_rd(APIC_PPR), 0x70);
+	assert_int_equal(vlapic_pending_vector(vl), -1);
+	vl->page[APIC_TPR >> 2] = 0x20;
+	vlapic_sync_ppr(vl);
+	assert_int_equal(mmio_rd(APIC_PPR), 0x20);
+	assert_int_equal(vlapic_pending_vector(vl), 0x61);
+	vlapic_ack(vl, 0x61);
+	vlapic_sync_ppr(vl); /* ISR class above TPR: PPR stays the ISR's */
+	assert_int_equal(mmio_rd(APIC_PPR), 0x60);
+}
+
 static void test_nested_ack_eoi(void **state)
 {
 	(void)state;
@@ -693,14 +717,23 @@ static void test_concurrent_accept(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_power_on_state),	   T(test_init_ipi),
-		T(test_mmio_access_rules), T(test_msr_rules_outside_x2apic),
-		T(test_msr_rules_x2apic),  T(test_apic_base_transitions),
-		T(test_tpr_ppr),	   T(test_nested_ack_eoi),
-		T(test_level_eoi),	   T(test_illegal_vectors),
-		T(test_icr_xapic),	   T(test_icr_x2apic),
-		T(test_destination_xapic), T(test_destination_x2apic),
-		T(test_accepts_extint),	   T(test_concurrent_accept),
+		T(test_power_on_state),
+		T(test_init_ipi),
+		T(test_mmio_access_rules),
+		T(test_msr_rules_outside_x2apic),
+		T(test_msr_rules_x2apic),
+		T(test_apic_base_transitions),
+		T(test_tpr_ppr),
+		T(test_tpr_shadow_sync),
+		T(test_nested_ack_eoi),
+		T(test_level_eoi),
+		T(test_illegal_vectors),
+		T(test_icr_xapic),
+		T(test_icr_x2apic),
+		T(test_destination_xapic),
+		T(test_destination_x2apic),
+		T(test_accepts_extint),
+		T(test_concurrent_accept),
 	};
 	return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);
 }
