@@ -90,7 +90,7 @@ def set_vars(path, values):
         text = f.read()
     for var, value in values.items():
         line = '%s="%s"' % (var, value)
-        text, n = re.subn(r"^#?\s*%s=.*$" % var, line, text, count=1, flags=re.M)
+        text, n = re.subn(r"^#?\s*%s=.*$" % var, lambda m: line, text, count=1, flags=re.M)
         if not n:
             text += line + "\n"
     with open(path, "w") as f:
@@ -228,6 +228,8 @@ def build(debs, adds, cmdline, image):
         log("test root built in %.0f s" % spent)
     os.makedirs(DISK_DIR, exist_ok=True)
     testroot.remove_root(WORK_ROOT)
+    if testroot.mounts_under(CHROOT):  # the debian tier is using it: no copy of its /dev
+        raise RuntimeError("%s has file systems mounted in it" % CHROOT)
     log("copying the test root to %s" % WORK_ROOT)
     check(testroot.run(["cp", "-a", "--reflink=auto", CHROOT, WORK_ROOT]), "copy of the root")
     try:
