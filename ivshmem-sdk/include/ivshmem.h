@@ -211,10 +211,12 @@ struct ivshmem_ring_options {
  * with a new epoch), the ring is emptied, so a restarted peer starts a fresh session.
  * Without it a restarted owner resumes where the shared indices say (see ring_open). */
 #define IVSHMEM_RING_RESET_ON_RESTART 0x2u
-/* At creation: every record starts on a 64-byte cache line, so consecutive messages never
- * share a line that one side writes while the other reads (lower latency for small
- * messages, at the cost of space: a 4-byte message takes 64 bytes instead of 16). */
-#define IVSHMEM_RING_LINE_ALIGNED 0x4u
+/* At creation: a ring for latency. Every record starts on a 64-byte cache line (consecutive
+ * messages never share a line one side writes while the other reads), and a publish also
+ * writes the batch's end into its first record, so a polling consumer learns of it there
+ * instead of first fetching the producer's index line. Costs space: 16-byte record
+ * headers, a 4-byte message takes 64 bytes, a 64-byte one 128. */
+#define IVSHMEM_RING_LOW_LATENCY 0x4u
 void ivshmem_ring_options_init(struct ivshmem_ring_options *options);
 
 struct ivshmem_ring;

@@ -317,8 +317,11 @@ IVSHMEM_EXPORT int ivshmem_channel_list(struct ivshmem_region *region,
 				uint64_t tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
 
 				info->capacity = copy.bytes - sizeof(struct layout_ring);
-				info->used =
-				    head - tail <= info->capacity ? head - tail : UINT64_MAX;
+				/* A low-latency ring's consumer can be past the shared head
+				 * for a moment (it reads publications in the records). */
+				info->used = head - tail <= info->capacity   ? head - tail
+					     : tail - head <= info->capacity ? 0
+									     : UINT64_MAX;
 			} else {
 				struct layout_mailbox *box = (struct layout_mailbox *)area;
 

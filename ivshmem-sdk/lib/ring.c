@@ -11,56 +11,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-
-#define SPIN_MINIMUM 64u
-#define SPIN_MAXIMUM 65536u
-/* A sleeper wakes this often to look at the other end's liveness. */
-#define LIVENESS_SLICE_NS (100ull * 1000000ull)
-
-struct ivshmem_ring {
-	struct ivshmem_region *region;
-	struct layout_ring *control;
-	uint8_t *data;
-	uint64_t capacity;
-	uint64_t max_message;
-	uint64_t align_mask; /* 7, or 63 for IVSHMEM_RING_LINE_ALIGNED */
-	int role;
-	int32_t peer_to_wake;
-	uint32_t vector;
-	/* producer */
-	uint64_t reserve_head;
-	uint64_t published_head;
-	uint64_t cached_tail;
-	uint64_t reservation_head;
-	uint64_t reservation_length;
-	bool reserved;
-	/* consumer */
-	uint64_t read_cursor;
-	uint64_t released_tail;
-	uint64_t cached_head;
-	uint32_t reset_acknowledged;
-	uint32_t spin_iterations;
-	/* The other end's owner as waits last judged it (see other_end_gone). */
-	uint32_t watched_owner;
-	uint64_t watched_epoch;
-	uint64_t watched_heartbeat;
-	uint64_t watched_since_ns;
-	uint64_t gone_reported_epoch;
-	uint32_t gone_reported_owner;
-};
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
+#include "ring_private.h"
 
 /* Header plus payload, rounded to the ring's record alignment (8, or a cache line). */
 static uint64_t record_bytes(const struct ivshmem_ring *ring, uint64_t length)
 {
-	return (sizeof(struct layout_record) + length + ring->align_mask) & ~ring->align_mask;
+	return (ring->header_bytes + length + ring->align_mask) & ~ring->align_mask;
+}
+
+static uint64_t *publish_word(const struct ivshmem_ring *ring, uint64_t position)
+{
+	return (uint64_t *)(ring->data + (position & (ring->capacity - 1)) +
+			    sizeof(struct layout_record));
+}
+
+/* The end of the batch published at position, read from its first record; 0 if none is
+ * (the word is stale, half a payload, or hostile: it must decode into the next lap). */
+static uint64_t inband_end(const struct ivshmem_ring *ring, uint64_t position)
+{
+	uint64_t end =
+	    __atomic_load_n(publish_word(ring, position), __ATOMIC_ACQUIRE) ^ publish_mix(position);
+
+	return end % LAYOUT_CACHE_LINE == 0 && end - position - 1 < ring->capacity ? end : 0;
 }
 
 IVSHMEM_EXPORT void ivshmem_ring_options_init(struct ivshmem_ring_options *options)
@@ -112,12 +84,21 @@ static int ring_attach(struct ivshmem_ring *ring, const struct layout_channel *c
 				    (unsigned long long)load_relaxed_u64(&control->capacity));
 	ring->control = control;
 	ring->data = (uint8_t *)(control + 1);
-	ring->align_mask = policy & RING_POLICY_LINE_ALIGNED ? LAYOUT_CACHE_LINE - 1 : 7;
+	ring->inband = policy & RING_POLICY_LOW_LATENCY;
+	ring->align_mask = ring->inband ? LAYOUT_CACHE_LINE - 1 : 7;
+	ring->header_bytes = ring->inband ? RECORD_INBAND_HEADER : sizeof(struct layout_record);
 	ring->capacity = capacity;
-	ring->max_message = capacity / 2 - sizeof(struct layout_record);
+	ring->max_message = capacity / 2 - ring->header_bytes;
 	ring->vector = channel->vector;
 	head = __atomic_load_n(&control->head, __ATOMIC_ACQUIRE);
 	tail = __atomic_load_n(&control->tail, __ATOMIC_ACQUIRE);
+	/* A producer that died between a batch's publish word and the shared head leaves
+	 * the batch published (the consumer may have read it): head is where the word says. */
+	if (ring->inband && head % LAYOUT_CACHE_LINE == 0 && inband_end(ring, head)) {
+		head = inband_end(ring, head);
+		if (ring->role == IVSHMEM_RING_PRODUCER)
+			__atomic_store_n(&control->head, head, __ATOMIC_RELEASE);
+	}
 	if (head - tail > capacity || head % 8 || tail % 8)
 		return ivshmem_fail(
 		    IVSHMEM_ERR_CORRUPT, "ring '%s': head %llu and tail %llu are inconsistent",
@@ -193,7 +174,7 @@ IVSHMEM_EXPORT int ivshmem_ring_open(struct ivshmem_region *region, const char *
 		((struct layout_ring *)(region->base + channel.offset))->policy =
 		    (create->flags & IVSHMEM_RING_RESET_ON_RESTART ? RING_POLICY_RESET_ON_RESTART
 								   : 0) |
-		    (create->flags & IVSHMEM_RING_LINE_ALIGNED ? RING_POLICY_LINE_ALIGNED : 0);
+		    (create->flags & IVSHMEM_RING_LOW_LATENCY ? RING_POLICY_LOW_LATENCY : 0);
 		layout_publish_channel(region, index);
 	} else if (error < 0) {
 		return error;
@@ -264,8 +245,7 @@ static int producer_refresh_tail(struct ivshmem_ring *ring)
 }
 
 /* Bytes a message of length needs at the current position, padding included. */
-static uint64_t producer_bytes_needed(const struct ivshmem_ring *ring, uint64_t length,
-				      uint64_t *padding)
+uint64_t producer_bytes_needed(const struct ivshmem_ring *ring, uint64_t length, uint64_t *padding)
 {
 	uint64_t position = ring->reserve_head & (ring->capacity - 1);
 	uint64_t contiguous = ring->capacity - position;
@@ -309,15 +289,17 @@ IVSHMEM_EXPORT int ivshmem_ring_reserve(struct ivshmem_ring *ring, size_t length
 		    (struct layout_record *)(ring->data +
 					     (ring->reserve_head & (ring->capacity - 1)));
 
-		pad->length = (uint32_t)(padding - sizeof(*pad));
+		pad->length = (uint32_t)(padding - ring->header_bytes);
 		pad->kind = RECORD_PADDING;
+		if (ring->inband) /* polled by the consumer meanwhile: an atomic store */
+			__atomic_store_n(publish_word(ring, ring->reserve_head), 0,
+					 __ATOMIC_RELAXED);
 		ring->reserve_head += padding;
 	}
 	ring->reserved = true;
 	ring->reservation_head = ring->reserve_head;
 	ring->reservation_length = length;
-	*buffer_out =
-	    ring->data + (ring->reserve_head & (ring->capacity - 1)) + sizeof(struct layout_record);
+	*buffer_out = ring->data + (ring->reserve_head & (ring->capacity - 1)) + ring->header_bytes;
 	return 0;
 }
 
@@ -338,6 +320,8 @@ IVSHMEM_EXPORT int ivshmem_ring_commit(struct ivshmem_ring *ring, size_t length)
 	    (struct layout_record *)(ring->data + (ring->reservation_head & (ring->capacity - 1)));
 	record->length = (uint32_t)length;
 	record->kind = RECORD_MESSAGE;
+	if (ring->inband) /* last lap's word is stale; the consumer may be polling it */
+		__atomic_store_n(publish_word(ring, ring->reservation_head), 0, __ATOMIC_RELAXED);
 	ring->reserve_head = ring->reservation_head + record_bytes(ring, length);
 	ring->reserved = false;
 	return 0;
@@ -360,6 +344,11 @@ IVSHMEM_EXPORT int ivshmem_ring_publish(struct ivshmem_ring *ring)
 		return error;
 	if (ring->reserve_head == ring->published_head)
 		return 0;
+	/* One store publishes the whole batch to a consumer polling its first record. */
+	if (ring->inband)
+		__atomic_store_n(publish_word(ring, ring->published_head),
+				 ring->reserve_head ^ publish_mix(ring->published_head),
+				 __ATOMIC_RELEASE);
 	__atomic_exchange_n(&ring->control->head, ring->reserve_head, __ATOMIC_SEQ_CST);
 	ring->published_head = ring->reserve_head;
 	wake_peer(ring, &ring->control->consumer_waiting);
@@ -386,6 +375,10 @@ static int consumer_refresh_head(struct ivshmem_ring *ring)
 {
 	uint64_t head = __atomic_load_n(&ring->control->head, __ATOMIC_ACQUIRE);
 
+	/* In-band publication runs ahead of the shared head for a moment: keep the later. */
+	if (ring->inband && (int64_t)(head - ring->cached_head) < 0)
+		head = ring->cached_head;
+
 	if (head - ring->released_tail > ring->capacity ||
 	    head - ring->read_cursor > ring->capacity || head % 8)
 		return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
@@ -395,6 +388,16 @@ static int consumer_refresh_head(struct ivshmem_ring *ring)
 				    (unsigned long long)ring->capacity);
 	ring->cached_head = head;
 	return 0;
+}
+
+/* A low-latency consumer that finds the ring empty asks for the second line of the next
+ * record (a hint, it never faults) while it polls the first: when the producer has written
+ * both, they travel to this core together instead of one after the other. Measured: about
+ * 15% off the one-way latency when the two cores are far apart; asking for the first line
+ * too, or doing it on default rings, measured no better. */
+static void prefetch_next_record(const struct ivshmem_ring *ring, uint64_t offset)
+{
+	__builtin_prefetch(ring->data + ((ring->read_cursor + offset) & (ring->capacity - 1)));
 }
 
 /* Honours a producer's reset request: skips to the position it names (the head it had
@@ -444,7 +447,16 @@ IVSHMEM_EXPORT int ivshmem_ring_peek(struct ivshmem_ring *ring, const void **mes
 		uint32_t length, kind;
 		struct layout_record *record;
 
-		if (ring->read_cursor == ring->cached_head) {
+		if (ring->read_cursor == ring->cached_head && ring->inband) {
+			/* Only the batch's first record is read: no trip to the head line. */
+			uint64_t end = inband_end(ring, ring->read_cursor);
+
+			if (!end || end - ring->released_tail > ring->capacity) {
+				prefetch_next_record(ring, LAYOUT_CACHE_LINE);
+				return IVSHMEM_ERR_EMPTY;
+			}
+			ring->cached_head = end;
+		} else if (ring->read_cursor == ring->cached_head) {
 			error = consumer_refresh_head(ring);
 			if (error)
 				return error;
@@ -460,7 +472,7 @@ IVSHMEM_EXPORT int ivshmem_ring_peek(struct ivshmem_ring *ring, const void **mes
 		if (kind == RECORD_PADDING) {
 			uint64_t skip = ring->capacity - position;
 
-			if (skip > available || length != skip - sizeof(*record))
+			if (skip > available || length != skip - ring->header_bytes)
 				return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
 						    "ring: padding of %u bytes at %llu does not "
 						    "reach the end",
@@ -476,7 +488,7 @@ IVSHMEM_EXPORT int ivshmem_ring_peek(struct ivshmem_ring *ring, const void **mes
 					    "the %llu published bytes",
 					    (unsigned long long)position, kind, length,
 					    (unsigned long long)available);
-		*message_out = record + 1;
+		*message_out = (const uint8_t *)record + ring->header_bytes;
 		*length_out = length;
 		ring->read_cursor += need;
 		return 0;
@@ -522,216 +534,16 @@ IVSHMEM_EXPORT int ivshmem_ring_recv(struct ivshmem_ring *ring, void *buffer, si
 	return ivshmem_ring_release(ring);
 }
 
-static bool ring_ready(struct ivshmem_ring *ring, uint64_t total)
+bool ring_ready(struct ivshmem_ring *ring, uint64_t total)
 {
 	if (ring->role == IVSHMEM_RING_CONSUMER)
-		return ring->read_cursor != __atomic_load_n(&ring->control->head, __ATOMIC_ACQUIRE);
+		return ring->read_cursor != ring->cached_head ||
+		       (int64_t)(__atomic_load_n(&ring->control->head, __ATOMIC_ACQUIRE) -
+				 ring->read_cursor) > 0 ||
+		       (ring->inband && inband_end(ring, ring->read_cursor));
 	if (producer_has_room(ring, total))
 		return true;
 	return producer_refresh_tail(ring) == 0 && producer_has_room(ring, total);
-}
-
-/* True once per departure of the other end's owner: it closed its region (LEFT), or it
- * promised a heartbeat and the counter stood still for the peer timeout on our clock.
- * A restarted owner has a new epoch, so it is watched afresh. */
-static bool other_end_gone(struct ivshmem_ring *ring)
-{
-	struct layout_ring *control = ring->control;
-	bool producer = ring->role == IVSHMEM_RING_PRODUCER;
-	uint32_t owner = __atomic_load_n(
-	    producer ? &control->consumer_owner : &control->producer_owner, __ATOMIC_ACQUIRE);
-	uint64_t epoch = __atomic_load_n(
-	    producer ? &control->consumer_epoch : &control->producer_epoch, __ATOMIC_ACQUIRE);
-	struct layout_peer_slot *slot;
-	uint64_t heartbeat, now;
-	uint32_t state;
-
-	if (owner == 0 || owner > IVSHMEM_MAX_PEERS || !ring->region->header)
-		return false; /* never opened, or opened without a peer slot: nobody to watch */
-	if (owner == ring->gone_reported_owner && epoch == ring->gone_reported_epoch)
-		return false;
-	slot = layout_peer_slot(ring->region, (int)owner - 1);
-	state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
-	if (load_relaxed_u64(&slot->epoch) != epoch)
-		return false; /* the owner's slot moved on: a restart is under way */
-	if (state == IVSHMEM_PEER_ALIVE && load_relaxed_u32(&slot->heartbeat_period_ms)) {
-		heartbeat = load_relaxed_u64(&slot->heartbeat);
-		now = ivshmem_now_ns();
-		if (owner != ring->watched_owner || epoch != ring->watched_epoch ||
-		    heartbeat != ring->watched_heartbeat) {
-			ring->watched_owner = owner;
-			ring->watched_epoch = epoch;
-			ring->watched_heartbeat = heartbeat;
-			ring->watched_since_ns = now;
-			return false;
-		}
-		if (now - ring->watched_since_ns <=
-		    (uint64_t)ring->region->peer_timeout_ms * 1000000ull)
-			return false;
-	} else if (state != IVSHMEM_PEER_LEFT) {
-		return false; /* alive without a heartbeat promise: silence proves nothing */
-	}
-	ring->gone_reported_owner = owner;
-	ring->gone_reported_epoch = epoch;
-	return true;
-}
-
-IVSHMEM_EXPORT int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, uint64_t timeout_ns)
-{
-	uint64_t start = 0, total = 0, padding;
-	uint32_t *my_flag;
-
-	if (!ring)
-		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "ring_wait: null ring");
-	if (ring->role == IVSHMEM_RING_PRODUCER) {
-		if (length > ring->max_message)
-			return ivshmem_fail(IVSHMEM_ERR_MESSAGE_TOO_BIG,
-					    "ring_wait: %zu bytes can never fit", length);
-		total = producer_bytes_needed(ring, length, &padding);
-		my_flag = &ring->control->producer_waiting;
-	} else {
-		my_flag = &ring->control->consumer_waiting;
-	}
-	for (;;) {
-		uint32_t token;
-		uint64_t now, remaining;
-		int error;
-
-		if (ring_ready(ring, total))
-			return 0;
-		/* Adaptive spin: grow the budget when spinning paid off, shrink when not. */
-		for (uint32_t i = 0; i < ring->spin_iterations; i++) {
-			cpu_relax();
-			if ((i & 15) == 15 && ring_ready(ring, total)) {
-				if (ring->spin_iterations < SPIN_MAXIMUM)
-					ring->spin_iterations *= 2;
-				return 0;
-			}
-		}
-		if (ring->spin_iterations > SPIN_MINIMUM)
-			ring->spin_iterations /= 2;
-		if (!start)
-			start = ivshmem_now_ns();
-		__atomic_store_n(my_flag, 1, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		token = notify_prepare(ring->region, ring->vector);
-		if (ring_ready(ring, total)) {
-			__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
-			return 0;
-		}
-		if (other_end_gone(ring)) {
-			__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
-			return ivshmem_fail(IVSHMEM_ERR_PEER_GONE,
-					    "ring_wait: the %s end's owner left or stopped its "
-					    "heartbeat",
-					    ring->role == IVSHMEM_RING_PRODUCER ? "consumer"
-										: "producer");
-		}
-		now = ivshmem_now_ns();
-		if (timeout_ns != IVSHMEM_WAIT_FOREVER && now - start >= timeout_ns) {
-			__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
-			return IVSHMEM_ERR_TIMEOUT;
-		}
-		remaining = timeout_ns == IVSHMEM_WAIT_FOREVER ? IVSHMEM_WAIT_FOREVER
-							       : timeout_ns - (now - start);
-		/* Wake now and then to look at the other end (a dead peer rings no bell). */
-		if (remaining > LIVENESS_SLICE_NS)
-			remaining = LIVENESS_SLICE_NS;
-		error = notify_block(ring->region, ring->vector, token, remaining);
-		__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
-		if (error && error != IVSHMEM_ERR_TIMEOUT)
-			return error;
-	}
-}
-
-static void set_consumers_waiting(struct ivshmem_ring **rings, size_t count, uint32_t value)
-{
-	for (size_t i = 0; i < count; i++)
-		__atomic_store_n(&rings[i]->control->consumer_waiting, value, __ATOMIC_RELAXED);
-}
-
-static int first_ready(struct ivshmem_ring **rings, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		if (ring_ready(rings[i], 0))
-			return (int)i;
-	return -1;
-}
-
-IVSHMEM_EXPORT int ivshmem_rings_wait_any(struct ivshmem_ring **rings, size_t count,
-					  uint64_t timeout_ns)
-{
-	uint64_t start = ivshmem_now_ns();
-	int ready;
-
-	if (!rings || count == 0 || count > IVSHMEM_MAX_CHANNELS)
-		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
-				    "rings_wait_any: %zu rings (1 to %d)", count,
-				    IVSHMEM_MAX_CHANNELS);
-	for (size_t i = 0; i < count; i++) {
-		if (!rings[i] || rings[i]->role != IVSHMEM_RING_CONSUMER ||
-		    rings[i]->region != rings[0]->region || rings[i]->vector != rings[0]->vector)
-			return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
-					    "rings_wait_any: ring %zu is not a consumer end on the "
-					    "same region and vector as ring 0",
-					    i);
-	}
-	for (;;) {
-		uint32_t token;
-		uint64_t elapsed;
-		int error;
-
-		for (uint32_t spin = 0; spin < SPIN_MINIMUM * 16; spin++) {
-			ready = first_ready(rings, count);
-			if (ready >= 0)
-				return ready;
-			cpu_relax();
-		}
-		/* Same handshake as ivshmem_ring_wait, with the flag raised on every ring. */
-		set_consumers_waiting(rings, count, 1);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		token = notify_prepare(rings[0]->region, rings[0]->vector);
-		ready = first_ready(rings, count);
-		elapsed = ivshmem_now_ns() - start;
-		if (ready >= 0 || (timeout_ns != IVSHMEM_WAIT_FOREVER && elapsed >= timeout_ns)) {
-			set_consumers_waiting(rings, count, 0);
-			return ready >= 0 ? ready : IVSHMEM_ERR_TIMEOUT;
-		}
-		error = notify_block(rings[0]->region, rings[0]->vector, token,
-				     timeout_ns == IVSHMEM_WAIT_FOREVER ? timeout_ns
-									: timeout_ns - elapsed);
-		set_consumers_waiting(rings, count, 0);
-		if (error && error != IVSHMEM_ERR_TIMEOUT)
-			return error;
-	}
-}
-
-IVSHMEM_EXPORT int ivshmem_ring_send_wait(struct ivshmem_ring *ring, const void *message,
-					  size_t length, uint64_t timeout_ns)
-{
-	int error = ivshmem_ring_send(ring, message, length);
-
-	while (error == IVSHMEM_ERR_FULL) {
-		error = ivshmem_ring_wait(ring, length, timeout_ns);
-		if (error)
-			return error;
-		error = ivshmem_ring_send(ring, message, length);
-	}
-	return error;
-}
-
-IVSHMEM_EXPORT int ivshmem_ring_recv_wait(struct ivshmem_ring *ring, void *buffer, size_t capacity,
-					  size_t *length_out, uint64_t timeout_ns)
-{
-	int error = ivshmem_ring_recv(ring, buffer, capacity, length_out);
-
-	while (error == IVSHMEM_ERR_EMPTY) {
-		error = ivshmem_ring_wait(ring, 0, timeout_ns);
-		if (error)
-			return error;
-		error = ivshmem_ring_recv(ring, buffer, capacity, length_out);
-	}
-	return error;
 }
 
 IVSHMEM_EXPORT int ivshmem_ring_reset(struct ivshmem_ring *ring)

@@ -102,13 +102,26 @@ struct layout_ring {
 };
 #define RING_OWNER_UNJOINED	     0xffffffffu /* opened by a handle without a peer slot */
 #define RING_POLICY_RESET_ON_RESTART 0x1u	 /* a new owner of either end empties it */
-#define RING_POLICY_LINE_ALIGNED     0x2u	 /* records start on a cache line */
+#define RING_POLICY_LOW_LATENCY	     0x2u	 /* line-aligned records, in-band publish */
 
 /* A record in a ring: 8 bytes, then the payload padded to 8. */
 struct layout_record {
 	uint32_t length;
 	uint32_t kind;
 };
+/* Low-latency rings: the header is 16 bytes, the second 8 the publish word. Publishing a
+ * batch stores end ^ publish_mix(start) into its first record: a consumer waiting at start
+ * decodes it and checks it lies in (start, start + capacity]; stale words of earlier laps
+ * (other positions) and payload bytes decode to garbage that fails the check. */
+#define RECORD_INBAND_HEADER 16u
+static inline uint64_t publish_mix(uint64_t position)
+{
+	uint64_t x = position + 0x9e3779b97f4a7c15ull;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
 #define RECORD_MESSAGE 0x4d534731u /* "1GSM" */
 #define RECORD_PADDING 0x50414431u /* "1DAP": skip to the end of the ring */
 

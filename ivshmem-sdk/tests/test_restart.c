@@ -349,6 +349,50 @@ static void test_stale_sleep_flag_is_cleared_on_restart(void **state)
 	ivshmem_close(producer_region);
 }
 
+/* Low-latency rings publish in the batch's first record, then in the shared head. A
+ * producer that dies between the two has still published: the consumer reads the batch,
+ * and the producer's successor takes the head from the record instead of calling the
+ * ring corrupt (its tail would be past the shared head). */
+static void test_low_latency_producer_dies_between_word_and_head(void **state)
+{
+	const char *path = ((struct fixture *)*state)->path;
+	struct ivshmem_region *producer_region =
+	    open_as(path, 0, IVSHMEM_OPEN_CREATE | IVSHMEM_OPEN_INIT);
+	struct ivshmem_ring *producer =
+	    ring_as(producer_region, IVSHMEM_RING_PRODUCER, IVSHMEM_RING_LOW_LATENCY);
+	struct ivshmem_region *consumer_region = open_as(path, 1, 0);
+	struct ivshmem_ring *consumer = ring_as(consumer_region, IVSHMEM_RING_CONSUMER, 0);
+	/* Through the consumer's mapping: the producer's is closed half-way. */
+	struct layout_ring *control =
+	    (struct layout_ring *)((uint8_t *)ivshmem_region_memory(consumer_region, NULL) +
+				   LAYOUT_DATA_OFFSET);
+	uint64_t before, after;
+
+	send_number(producer, 1);
+	before = ivshmem_ring_position(producer);
+	send_number(producer, 2);
+	after = ivshmem_ring_position(producer);
+	assert_int_equal(after - before, 64); /* 16-byte header + 4 bytes, one line */
+	/* The crash: the shared head never got the second batch. */
+	__atomic_store_n(&control->head, before, __ATOMIC_SEQ_CST);
+	ivshmem_ring_close(producer);
+	ivshmem_close(producer_region);
+	assert_int_equal(recv_number(consumer), 1);
+	assert_int_equal(recv_number(consumer), 2); /* seen through the record alone */
+	assert_int_equal(control->tail, after);
+	producer_region = open_as(path, 0, 0);
+	producer = ring_as(producer_region, IVSHMEM_RING_PRODUCER, 0);
+	assert_int_equal(ivshmem_ring_position(producer), after);
+	assert_int_equal(control->head, after);
+	send_number(producer, 3);
+	assert_int_equal(recv_number(consumer), 3);
+	expect_empty(consumer);
+	ivshmem_ring_close(producer);
+	ivshmem_ring_close(consumer);
+	ivshmem_close(consumer_region);
+	ivshmem_close(producer_region);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +412,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_sleep_flag_is_cleared_on_restart, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_low_latency_producer_dies_between_word_and_head, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("restart", tests, NULL, NULL);

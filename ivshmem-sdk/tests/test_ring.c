@@ -154,9 +154,9 @@ static void wraparound_against_model(uint32_t flags)
 				continue;
 			}
 			assert_int_equal(error, 0);
-			/* Line-aligned rings start every record (8-byte header) on a line. */
-			if (flags & IVSHMEM_RING_LINE_ALIGNED)
-				assert_int_equal(((const uint8_t *)message - data) % 64, 8);
+			/* Low-latency rings start every record (16-byte header) on a line. */
+			if (flags & IVSHMEM_RING_LOW_LATENCY)
+				assert_int_equal(((const uint8_t *)message - data) % 64, 16);
 			assert_true(length <= sizeof(in));
 			memcpy(in, message, length);
 			assert_int_equal(ivshmem_ring_release(pair.consumer), 0);
@@ -177,10 +177,10 @@ static void test_wraparound_against_model(void **state)
 	wraparound_against_model(0);
 }
 
-static void test_wraparound_line_aligned(void **state)
+static void test_wraparound_low_latency(void **state)
 {
 	(void)state;
-	wraparound_against_model(IVSHMEM_RING_LINE_ALIGNED);
+	wraparound_against_model(IVSHMEM_RING_LOW_LATENCY);
 }
 
 static void test_batch_publish_and_consume(void **state)
@@ -488,7 +488,7 @@ int main(void)
 		cmocka_unit_test(test_empty_then_one_message),
 		cmocka_unit_test(test_full_and_limits),
 		cmocka_unit_test(test_wraparound_against_model),
-		cmocka_unit_test(test_wraparound_line_aligned),
+		cmocka_unit_test(test_wraparound_low_latency),
 		cmocka_unit_test(test_batch_publish_and_consume),
 		cmocka_unit_test(test_hostile_indices_and_records),
 		cmocka_unit_test(test_reset_by_either_side),

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Blocking on rings: adaptive spinning, then sleeping on the doorbell with the
+ * flag/fence/re-check handshake, and noticing meanwhile that the other end's owner left
+ * or died (liveness).
+ */
+#include "ring_private.h"
+
+/* True once per departure of the other end's owner: it closed its region (LEFT), or it
+ * promised a heartbeat and the counter stood still for the peer timeout on our clock.
+ * A restarted owner has a new epoch, so it is watched afresh. */
+static bool other_end_gone(struct ivshmem_ring *ring)
+{
+	struct layout_ring *control = ring->control;
+	bool producer = ring->role == IVSHMEM_RING_PRODUCER;
+	uint32_t owner = __atomic_load_n(
+	    producer ? &control->consumer_owner : &control->producer_owner, __ATOMIC_ACQUIRE);
+	uint64_t epoch = __atomic_load_n(
+	    producer ? &control->consumer_epoch : &control->producer_epoch, __ATOMIC_ACQUIRE);
+	struct layout_peer_slot *slot;
+	uint64_t heartbeat, now;
+	uint32_t state;
+
+	if (owner == 0 || owner > IVSHMEM_MAX_PEERS || !ring->region->header)
+		return false; /* never opened, or opened without a peer slot: nobody to watch */
+	if (owner == ring->gone_reported_owner && epoch == ring->gone_reported_epoch)
+		return false;
+	slot = layout_peer_slot(ring->region, (int)owner - 1);
+	state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+	if (load_relaxed_u64(&slot->epoch) != epoch)
+		return false; /* the owner's slot moved on: a restart is under way */
+	if (state == IVSHMEM_PEER_ALIVE && load_relaxed_u32(&slot->heartbeat_period_ms)) {
+		heartbeat = load_relaxed_u64(&slot->heartbeat);
+		now = ivshmem_now_ns();
+		if (owner != ring->watched_owner || epoch != ring->watched_epoch ||
+		    heartbeat != ring->watched_heartbeat) {
+			ring->watched_owner = owner;
+			ring->watched_epoch = epoch;
+			ring->watched_heartbeat = heartbeat;
+			ring->watched_since_ns = now;
+			return false;
+		}
+		if (now - ring->watched_since_ns <=
+		    (uint64_t)ring->region->peer_timeout_ms * 1000000ull)
+			return false;
+	} else if (state != IVSHMEM_PEER_LEFT) {
+		return false; /* alive without a heartbeat promise: silence proves nothing */
+	}
+	ring->gone_reported_owner = owner;
+	ring->gone_reported_epoch = epoch;
+	return true;
+}
+
+IVSHMEM_EXPORT int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, uint64_t timeout_ns)
+{
+	uint64_t start = 0, total = 0, padding;
+	uint32_t *my_flag;
+
+	if (!ring)
+		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "ring_wait: null ring");
+	if (ring->role == IVSHMEM_RING_PRODUCER) {
+		if (length > ring->max_message)
+			return ivshmem_fail(IVSHMEM_ERR_MESSAGE_TOO_BIG,
+					    "ring_wait: %zu bytes can never fit", length);
+		total = producer_bytes_needed(ring, length, &padding);
+		my_flag = &ring->control->producer_waiting;
+	} else {
+		my_flag = &ring->control->consumer_waiting;
+	}
+	for (;;) {
+		uint32_t token;
+		uint64_t now, remaining;
+		int error;
+
+		if (ring_ready(ring, total))
+			return 0;
+		/* Adaptive spin: grow the budget when spinning paid off, shrink when not. */
+		for (uint32_t i = 0; i < ring->spin_iterations; i++) {
+			cpu_relax();
+			if ((i & 15) == 15 && ring_ready(ring, total)) {
+				if (ring->spin_iterations < SPIN_MAXIMUM)
+					ring->spin_iterations *= 2;
+				return 0;
+			}
+		}
+		if (ring->spin_iterations > SPIN_MINIMUM)
+			ring->spin_iterations /= 2;
+		if (!start)
+			start = ivshmem_now_ns();
+		__atomic_store_n(my_flag, 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		token = notify_prepare(ring->region, ring->vector);
+		if (ring_ready(ring, total)) {
+			__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
+			return 0;
+		}
+		if (other_end_gone(ring)) {
+			__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
+			return ivshmem_fail(IVSHMEM_ERR_PEER_GONE,
+					    "ring_wait: the %s end's owner left or stopped its "
+					    "heartbeat",
+					    ring->role == IVSHMEM_RING_PRODUCER ? "consumer"
+										: "producer");
+		}
+		now = ivshmem_now_ns();
+		if (timeout_ns != IVSHMEM_WAIT_FOREVER && now - start >= timeout_ns) {
+			__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
+			return IVSHMEM_ERR_TIMEOUT;
+		}
+		remaining = timeout_ns == IVSHMEM_WAIT_FOREVER ? IVSHMEM_WAIT_FOREVER
+							       : timeout_ns - (now - start);
+		/* Wake now and then to look at the other end (a dead peer rings no bell). */
+		if (remaining > LIVENESS_SLICE_NS)
+			remaining = LIVENESS_SLICE_NS;
+		error = notify_block(ring->region, ring->vector, token, remaining);
+		__atomic_store_n(my_flag, 0, __ATOMIC_RELAXED);
+		if (error && error != IVSHMEM_ERR_TIMEOUT)
+			return error;
+	}
+}
+
+static void set_consumers_waiting(struct ivshmem_ring **rings, size_t count, uint32_t value)
+{
+	for (size_t i = 0; i < count; i++)
+		__atomic_store_n(&rings[i]->control->consumer_waiting, value, __ATOMIC_RELAXED);
+}
+
+static int first_ready(struct ivshmem_ring **rings, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (ring_ready(rings[i], 0))
+			return (int)i;
+	return -1;
+}
+
+IVSHMEM_EXPORT int ivshmem_rings_wait_any(struct ivshmem_ring **rings, size_t count,
+					  uint64_t timeout_ns)
+{
+	uint64_t start = ivshmem_now_ns();
+	int ready;
+
+	if (!rings || count == 0 || count > IVSHMEM_MAX_CHANNELS)
+		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
+				    "rings_wait_any: %zu rings (1 to %d)", count,
+				    IVSHMEM_MAX_CHANNELS);
+	for (size_t i = 0; i < count; i++) {
+		if (!rings[i] || rings[i]->role != IVSHMEM_RING_CONSUMER ||
+		    rings[i]->region != rings[0]->region || rings[i]->vector != rings[0]->vector)
+			return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
+					    "rings_wait_any: ring %zu is not a consumer end on the "
+					    "same region and vector as ring 0",
+					    i);
+	}
+	for (;;) {
+		uint32_t token;
+		uint64_t elapsed;
+		int error;
+
+		for (uint32_t spin = 0; spin < SPIN_MINIMUM * 16; spin++) {
+			ready = first_ready(rings, count);
+			if (ready >= 0)
+				return ready;
+			cpu_relax();
+		}
+		/* Same handshake as ivshmem_ring_wait, with the flag raised on every ring. */
+		set_consumers_waiting(rings, count, 1);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		token = notify_prepare(rings[0]->region, rings[0]->vector);
+		ready = first_ready(rings, count);
+		elapsed = ivshmem_now_ns() - start;
+		if (ready >= 0 || (timeout_ns != IVSHMEM_WAIT_FOREVER && elapsed >= timeout_ns)) {
+			set_consumers_waiting(rings, count, 0);
+			return ready >= 0 ? ready : IVSHMEM_ERR_TIMEOUT;
+		}
+		error = notify_block(rings[0]->region, rings[0]->vector, token,
+				     timeout_ns == IVSHMEM_WAIT_FOREVER ? timeout_ns
+									: timeout_ns - elapsed);
+		set_consumers_waiting(rings, count, 0);
+		if (error && error != IVSHMEM_ERR_TIMEOUT)
+			return error;
+	}
+}
+
+IVSHMEM_EXPORT int ivshmem_ring_send_wait(struct ivshmem_ring *ring, const void *message,
+					  size_t length, uint64_t timeout_ns)
+{
+	int error = ivshmem_ring_send(ring, message, length);
+
+	while (error == IVSHMEM_ERR_FULL) {
+		error = ivshmem_ring_wait(ring, length, timeout_ns);
+		if (error)
+			return error;
+		error = ivshmem_ring_send(ring, message, length);
+	}
+	return error;
+}
+
+IVSHMEM_EXPORT int ivshmem_ring_recv_wait(struct ivshmem_ring *ring, void *buffer, size_t capacity,
+					  size_t *length_out, uint64_t timeout_ns)
+{
+	int error = ivshmem_ring_recv(ring, buffer, capacity, length_out);
+
+	while (error == IVSHMEM_ERR_EMPTY) {
+		error = ivshmem_ring_wait(ring, 0, timeout_ns);
+		if (error)
+			return error;
+		error = ivshmem_ring_recv(ring, buffer, capacity, length_out);
+	}
+	return error;
+}
