@@ -25,12 +25,16 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GUEST_PY = os.path.join(ROOT, "tests", "e2e", "guest.py")
+CACHE = os.environ.get("ACRN_TEST_CACHE", "/var/cache/acrn-tests")
+RULES = os.path.join(ROOT, "ivshmem-sdk", "kmod", "60-ivshmem-sdk.rules")
 
 INIT = r"""#!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
+# The kernel's PAT table (x86/pat_memtype_list): the library reads BAR2's page attribute there.
+mount -t debugfs debugfs /sys/kernel/debug
 role=$(sed -n 's/.*ivrole=\([a-z0-9]*\).*/\1/p' /proc/cmdline)
 phase=$(sed -n 's/.*ivphase=\([0-9]\).*/\1/p' /proc/cmdline)
 step() { # step NAME COMMAND...
@@ -39,12 +43,30 @@ step() { # step NAME COMMAND...
     if "$@" > /tmp/out 2>&1; then echo "IVTEST $role.$name ok"; else echo "IVTEST $role.$name fail"; cat /tmp/out; fi
 }
 iv=/bin/ivshmem
+# pat_type BDF: the kernel's PAT record for BAR2 of BDF, while a process holds it mapped
+# (an ivshmem wait in the background), as "uncached" or "write-back"; also shows MTRRs.
+pat_type() {
+    bar=$(sed -n 3p /sys/bus/pci/devices/$1/resource | cut -d' ' -f1)
+    $iv wait "$2" 1 --timeout 3000 > /dev/null 2>&1 &
+    holder=$!
+    sleep 1
+    sed -n 's/^PAT: \[mem 0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\] \(.*\)$/\1 \2 \3/p' \
+        /sys/kernel/debug/x86/pat_memtype_list | while read start end type; do
+        if [ $((0x$start)) -le $((bar)) ] && [ $((bar)) -lt $((0x$end)) ]; then
+            echo "$type" | sed 's/uncached-minus/uncached/'
+            break
+        fi
+    done
+    wait $holder
+}
 echo "IVTEST $role.booted ok"
 if [ "$phase" = 1 ]; then
     R=plainregion
     if [ "$role" = a ]; then
         me=0; peer=1
         step list sh -c "$iv list | grep -q 'plainregion'"
+        # sysfs resource2 is mapped uncached by Linux, and the library says so from PAT.
+        step cache sh -c "$iv list; cat /sys/kernel/debug/x86/pat_memtype_list; $iv list | grep -E 'plainregion +0 +0 +sysfs +uncached\\* '"
         step send $iv --peer 0 send $R a2b hello-from-a --to 1
         step recv sh -c "$iv --peer 0 recv $R b2a --timeout 60000 | grep -qx hello-from-b"
         step host sh -c "$iv --peer 0 recv $R h2a --timeout 60000 | grep -qx hello-from-host"
@@ -54,7 +76,7 @@ if [ "$phase" = 1 ]; then
         insmod /lib/modules/uio.ko
         insmod /lib/modules/uio_pci_generic.ko
         echo "1af4 1110" > /sys/bus/pci/drivers/uio_pci_generic/new_id
-        step uio sh -c "$iv list | grep -E 'plainregion +0 +0 +uio +/dev/uio0'"
+        step uio sh -c "$iv list | grep -E 'plainregion +0 +0 +uio +uncached\\* +/dev/uio0'"
         step recv sh -c "$iv --peer 1 recv $R a2b --timeout 60000 | grep -qx hello-from-a"
         step send $iv --peer 1 send $R b2a hello-from-b --to 0
         step pingpong ivshmem-pingpong pong $R 1 0 200
@@ -64,6 +86,24 @@ else
     R=doorbellregion
     if [ "$role" = a ]; then
         step driver sh -c "$iv list | grep -E 'doorbellregion +0 +2 +driver'"
+        # Debian's systemd-udevd with the SDK's rules: group ivshmem, mode 0660, by-name and
+        # by-id links; then a member of the group can use the device and a stranger cannot.
+        printf 'root:x:0:0::/root:/bin/sh\ntester:x:1000:1000::/tmp:/bin/sh\noutsider:x:1001:1001::/tmp:/bin/sh\n' > /etc/passwd
+        printf 'root:x:0:\nivshmem:x:900:tester\ntester:x:1000:\noutsider:x:1001:\n' > /etc/group
+        mkdir -p /run/udev
+        /lib/systemd/systemd-udevd --daemon > /tmp/udevd.log 2>&1
+        udevadm trigger --action=add --subsystem-match=ivshmem_sdk
+        udevadm settle --timeout=60
+        step udev sh -c "cat /tmp/udevd.log; ls -l /dev/ivshmem0 /dev/ivshmem/by-name /dev/ivshmem/by-id; [ \"\$(stat -c '%G %a' /dev/ivshmem0)\" = 'ivshmem 660' ] && [ \"\$(readlink -f /dev/ivshmem/by-name/doorbellregion)\" = /dev/ivshmem0 ] && [ \"\$(readlink -f /dev/ivshmem/by-id/\$(cat /sys/class/ivshmem_sdk/ivshmem0/region_id))\" = /dev/ivshmem0 ]"
+        step udev_member su -s /bin/sh tester -c "$iv info /dev/ivshmem/by-name/doorbellregion | grep -q 'mapping  driver'"
+        step udev_stranger sh -c "! su -s /bin/sh outsider -c '$iv info /dev/ivshmem0' 2>&1 | grep -q 'mapping  driver' && su -s /bin/sh outsider -c '$iv info /dev/ivshmem0' 2>&1 | grep -qi 'permission'"
+        # The driver asks for write-back; what the kernel granted is in its PAT table (it
+        # downgrades WB to UC- where the firmware's MTRRs say uncached, as SeaBIOS does for
+        # the 32-bit PCI hole): the library must report exactly that.
+        bdf=$(ls /sys/bus/pci/drivers/ivshmem_sdk | grep '^0000:')
+        pat=$(pat_type $bdf $R)
+        echo "IVTEST a.pat_type ${pat:-none}"
+        step cache sh -c "cat /proc/mtrr; $iv list; [ -n '$pat' ] && $iv list | grep -E 'doorbellregion +0 +2 +driver +$pat\\* '"
         sleep 4
         step send $iv send $R a2b hello-from-a --to 1
         step recv sh -c "$iv recv $R b2a --timeout 60000 | grep -qx hello-from-b"
@@ -140,6 +180,31 @@ class Vm:
                     continue
 
 
+def udev_files():
+    """Debian's udevadm (also systemd-udevd by its name) and the libraries it needs, as
+    --add arguments for the guest image; the package is downloaded once into the cache."""
+    debs = os.path.join(CACHE, "debs")
+    os.makedirs(debs, exist_ok=True)
+    found = [f for f in os.listdir(debs) if f.startswith("udev_") and f.endswith(".deb")]
+    if not found:
+        subprocess.run(["apt-get", "download", "udev"], cwd=debs, check=True,
+                       capture_output=True)
+        found = [f for f in os.listdir(debs) if f.startswith("udev_") and f.endswith(".deb")]
+    root = os.path.join(CACHE, "udev", found[0][:-4])
+    if not os.path.exists(os.path.join(root, "bin", "udevadm")):
+        os.makedirs(root, exist_ok=True)
+        subprocess.run(["dpkg-deb", "-x", os.path.join(debs, found[0]), root], check=True)
+    udevadm = os.path.join(root, "bin", "udevadm")
+    adds = [udevadm + ":/bin/udevadm", udevadm + ":/lib/systemd/systemd-udevd",
+            RULES + ":/etc/udev/rules.d/60-ivshmem-sdk.rules"]
+    ldd = subprocess.run(["ldd", udevadm], check=True, capture_output=True, text=True).stdout
+    for line in ldd.splitlines():
+        m = re.search(r"(/\S+) \(0x", line)
+        if m:
+            adds.append("%s:%s" % (os.path.realpath(m.group(1)), m.group(1)))
+    return [arg for spec in adds for arg in ("--add", spec)]
+
+
 def wait_for(vms, pattern, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -183,8 +248,8 @@ def main():
                     ":/lib/modules/ivshmem_sdk.ko", "--module", "uio.ko",
                     "--module", "uio_pci_generic.ko"] +
                    [arg for name in ("ivshmem-pingpong", "ivshmem-filexfer", "ivshmem-telemetry")
-                    for arg in ("--add", "%s:/bin/%s" % (os.path.join(args.samples, name), name))],
-                   check=True)
+                    for arg in ("--add", "%s:/bin/%s" % (os.path.join(args.samples, name), name))]
+                   + udev_files(), check=True)
     host_tool = os.path.join(args.build, "bin", "ivshmem")
     results = []
     tag = "ivshmem-e2e-%d" % os.getpid()
@@ -210,6 +275,7 @@ def main():
         wait_for([vms[0]], r"^IVTEST a\.done", args.timeout)
         wait_for([vms[1]], r"^IVTEST b\.done", 30)
         verdicts(vms[0], "a", {"list": "finds the region by name through sysfs",
+                               "cache": "reports the sysfs mapping uncached (kernel PAT table)",
                                "send": "sends to B", "recv": "receives B's reply"},
                  "e2e ivshmem-plain", results)
         verdicts(vms[0], "a", {"pingpong": "runs the ping-pong sample against B (200 round "
@@ -270,6 +336,17 @@ def main():
                                                     err_text)
         wait_for([vms[0]], r"^IVTEST a\.done", 30)
         wait_for([vms[1]], r"^IVTEST b\.done", 30)
+        verdicts(vms[0], "a", {"udev": "Debian's systemd-udevd applies the SDK's rules: "
+                               "/dev/ivshmem0 group ivshmem mode 0660, by-name and by-id links",
+                               "udev_member": "a non-root member of group ivshmem opens the "
+                               "region through the by-name link (driver mapping)",
+                               "udev_stranger": "a user outside the group is refused "
+                               "(permission denied)"},
+                 "e2e udev", results)
+        pat = re.search(r"^IVTEST a\.pat_type (\S+)", vms[0].text(), re.M)
+        verdicts(vms[0], "a", {"cache": "reports the driver's BAR2 mapping as the kernel's PAT "
+                               "table has it while mapped (%s here)" %
+                               (pat.group(1) if pat else "?")}, "e2e ivshmem-doorbell", results)
         verdicts(vms[0], "a", {"driver": "binds ivshmem_sdk: peer 0, 2 MSI-X vectors",
                                "send": "sends to B", "recv": "receives B's reply",
                                "ring": "rings B's doorbell",
