@@ -366,7 +366,7 @@ IVSHMEM_EXPORT int ivshmem_ring_send(struct ivshmem_ring *ring, const void *mess
 	if (error)
 		return error;
 	if (length)
-		memcpy(buffer, message, length);
+		copy_into_ring(&ring->copy, buffer, message, length);
 	ivshmem_ring_commit(ring, length);
 	return ivshmem_ring_publish(ring);
 }
