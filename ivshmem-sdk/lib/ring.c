@@ -85,6 +85,7 @@ static int ring_attach(struct ivshmem_ring *ring, const struct layout_channel *c
 	ring->control = control;
 	ring->data = (uint8_t *)(control + 1);
 	ring->inband = policy & RING_POLICY_LOW_LATENCY;
+	ring->streaming = flags & IVSHMEM_RING_STREAMING;
 	ring->align_mask = ring->inband ? LAYOUT_CACHE_LINE - 1 : 7;
 	ring->header_bytes = ring->inband ? RECORD_INBAND_HEADER : sizeof(struct layout_record);
 	ring->capacity = capacity;
@@ -366,7 +367,7 @@ IVSHMEM_EXPORT int ivshmem_ring_send(struct ivshmem_ring *ring, const void *mess
 	if (error)
 		return error;
 	if (length)
-		copy_into_ring(&ring->copy, buffer, message, length);
+		copy_into_ring(ring, buffer, message, length);
 	ivshmem_ring_commit(ring, length);
 	return ivshmem_ring_publish(ring);
 }

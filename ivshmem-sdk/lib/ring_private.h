@@ -10,13 +10,6 @@
 /* A sleeper wakes this often to look at the other end's liveness. */
 #define LIVENESS_SLICE_NS (100ull * 1000000ull)
 
-/* How ivshmem_ring_send copies large messages in (see copy.c). */
-struct copy_choice {
-	uint64_t ns_per_kib[2]; /* moving average per method: 0 memcpy, 1 non-temporal */
-	uint32_t large_copies;
-	uint32_t method;
-};
-
 struct ivshmem_ring {
 	struct ivshmem_region *region;
 	struct layout_ring *control;
@@ -42,7 +35,7 @@ struct ivshmem_ring {
 	uint64_t cached_head;
 	uint32_t reset_acknowledged;
 	uint32_t spin_iterations;
-	struct copy_choice copy;
+	bool streaming; /* IVSHMEM_RING_STREAMING: large sends bypass the caches */
 	/* The other end's owner as waits last judged it (see other_end_gone). */
 	uint32_t watched_owner;
 	uint64_t watched_epoch;
@@ -64,8 +57,8 @@ static inline void cpu_relax(void)
 bool ring_ready(struct ivshmem_ring *ring, uint64_t total);
 uint64_t producer_bytes_needed(const struct ivshmem_ring *ring, uint64_t length, uint64_t *padding);
 
-/* copy.c: copies a message into the ring the faster way for this pair of cores. */
-void copy_into_ring(struct copy_choice *choice, void *destination, const void *source,
+/* copy.c: copies a message into the ring, streaming large ones if the ring asks. */
+void copy_into_ring(const struct ivshmem_ring *ring, void *destination, const void *source,
 		    size_t length);
 
 #endif

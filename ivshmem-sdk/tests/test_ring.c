@@ -171,30 +171,36 @@ static void wraparound_against_model(uint32_t flags)
 	pair_close(&pair);
 }
 
-/* send copies messages of 64 KiB and more with memcpy or streaming stores, whichever
- * it timed faster, probing the other now and then: both must deliver every byte, at any
+/* send copies messages of 64 KiB and more with streaming stores on a ring opened with
+ * IVSHMEM_RING_STREAMING, with memcpy otherwise: both must deliver every byte, at any
  * length and alignment. */
 static void test_large_messages_both_copy_methods(void **state)
 {
-	struct pair pair;
 	size_t size = 100000 + 63, length;
 	uint8_t *out = malloc(size + 64), *in = malloc(size + 64);
 
 	(void)state;
-	pair_open(&pair, "large", 512 * 1024);
-	for (unsigned i = 0; i < 80; i++) {
-		size_t this_length = size - i;
+	for (int streaming = 0; streaming < 2; streaming++) {
+		struct pair pair;
 
-		for (size_t j = 0; j < this_length; j++)
-			out[j + i % 7] = (uint8_t)(j * 13 + i);
-		assert_int_equal(ivshmem_ring_send(pair.producer, out + i % 7, this_length), 0);
-		assert_int_equal(ivshmem_ring_recv(pair.consumer, in, size + 64, &length), 0);
-		assert_int_equal(length, this_length);
-		assert_memory_equal(in, out + i % 7, this_length);
+		pair_open_flags(&pair, streaming ? "large_s" : "large", 512 * 1024,
+				streaming ? IVSHMEM_RING_STREAMING : 0);
+		for (unsigned i = 0; i < 20; i++) {
+			size_t this_length = size - i;
+
+			for (size_t j = 0; j < this_length; j++)
+				out[j + i % 7] = (uint8_t)(j * 13 + i + (unsigned)streaming);
+			assert_int_equal(ivshmem_ring_send(pair.producer, out + i % 7, this_length),
+					 0);
+			assert_int_equal(ivshmem_ring_recv(pair.consumer, in, size + 64, &length),
+					 0);
+			assert_int_equal(length, this_length);
+			assert_memory_equal(in, out + i % 7, this_length);
+		}
+		pair_close(&pair);
 	}
 	free(out);
 	free(in);
-	pair_close(&pair);
 }
 
 static void test_wraparound_against_model(void **state)
