@@ -148,7 +148,9 @@ static int ivshmem_sdk_mmap_locked(struct ivshmem_sdk_device *device, struct vm_
 	}
 	if (offset >= device->memory_bytes || length > device->memory_bytes - offset)
 		return -EINVAL;
-	/* The shared memory is RAM on the host side: map it write-back, not uncached. */
+	/* The shared memory is RAM on the host side: ask for write-back (the default page
+	 * protection). x86 PAT grants it only where the MTRRs say write-back; in a PCI hole
+	 * the firmware marked uncached it becomes UC-, which libivshmem reports. */
 	return remap_pfn_range(vma, vma->vm_start, (device->memory_start + offset) >> PAGE_SHIFT,
 			       length, vma->vm_page_prot);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * The interface of the ivshmem_sdk guest driver to user space: one character device per
- * ivshmem PCI function (/dev/ivshmemN). mmap at offset 0 maps BAR2 (the shared memory,
- * write-back), at IVSHMEM_SDK_MMAP_REGISTERS the BAR0 register page. MSI-X vectors are
+ * ivshmem PCI function (/dev/ivshmemN). mmap at offset 0 maps BAR2 (the shared memory;
+ * write-back is asked for, and x86 grants it where the MTRRs call the range write-back,
+ * UC- elsewhere), at IVSHMEM_SDK_MMAP_REGISTERS the BAR0 register page. MSI-X vectors are
  * delivered to eventfds the application registers.
  */
 #ifndef IVSHMEM_SDK_UAPI_H
