@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 #define IVSHMEM_API_VERSION	 1
-#define IVSHMEM_LAYOUT_VERSION	 1
+#define IVSHMEM_LAYOUT_VERSION	 2
 #define IVSHMEM_NAME_MAX	 32 /* region names: up to 31 bytes + NUL */
 #define IVSHMEM_CHANNEL_NAME_MAX 24 /* channel names: up to 23 bytes + NUL */
 #define IVSHMEM_MAX_PEERS	 32
