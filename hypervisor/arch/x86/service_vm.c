@@ -261,6 +261,7 @@ static void choose_apic_virtualization(void)
 {
 	enum apicv_mode mode = platform.options.apicv;
 	bool vid_offered = (uint32_t)(vmx_caps.procbased2 >> 32) & PROC2_VIRTUAL_INTR_DELIVERY;
+	bool erratum = vid_erratum();
 	const char *why_not = NULL;
 
 	sos.apicv = mode != APICV_OFF && apicv_usable();
@@ -276,11 +277,11 @@ static void choose_apic_virtualization(void)
 		why_not = "the CPU has no virtual-interrupt delivery";
 	else if (mode == APICV_NO_VID)
 		why_not = "apicv=novid";
-	else if (mode == APICV_ON && vid_erratum())
+	else if (mode == APICV_ON && erratum)
 		why_not = "Bochs erratum: its virtual-interrupt delivery ignores the guest's IF, "
 			  "apicv=vid overrides";
 	sos.vid = why_not == NULL;
-	sos.vid_erratum = sos.vid && vid_erratum();
+	sos.vid_erratum = sos.vid && erratum;
 	if (sos.vid)
 		pr_info("service-vm: local APIC with APIC-register virtualization and "
 			"virtual-interrupt delivery%s",

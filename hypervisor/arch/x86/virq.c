@@ -674,19 +674,12 @@ void vmexit_apic_write(struct vcpu *vcpu)
 	vlapic_apic_write(&vcpu->vlapic, (uint32_t)(vcpu->exit_qualification & 0xfff));
 }
 
-void vmexit_interrupt_window(struct vcpu *vcpu)
+/*
+ * Interrupt window, NMI window, TPR below threshold: the guest can now take
+ * what waited. Nothing to do here; virq_inject() before the next entry
+ * injects it and decides about the windows and the threshold again.
+ */
+void vmexit_interrupt_reevaluate(struct vcpu *vcpu)
 {
-	/* virq_inject() before the next entry injects and decides about the window. */
-	(void)vcpu;
-}
-
-void vmexit_nmi_window(struct vcpu *vcpu)
-{
-	(void)vcpu;
-}
-
-void vmexit_tpr_below_threshold(struct vcpu *vcpu)
-{
-	/* Trap-like: TPR is lower now; virq_inject() delivers what it unblocked. */
 	(void)vcpu;
 }

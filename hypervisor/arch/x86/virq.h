@@ -54,8 +54,6 @@ bool virq_wakeup_pending(struct vcpu *vcpu);
 void vmexit_eoi_induced(struct vcpu *vcpu);
 void vmexit_apic_write(struct vcpu *vcpu);
 /* The interrupt-window and NMI-window exits. */
-void vmexit_interrupt_window(struct vcpu *vcpu);
-void vmexit_tpr_below_threshold(struct vcpu *vcpu);
-void vmexit_nmi_window(struct vcpu *vcpu);
+void vmexit_interrupt_reevaluate(struct vcpu *vcpu);
 
 #endif
