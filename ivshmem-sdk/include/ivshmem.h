@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 #define IVSHMEM_API_VERSION	 1
-#define IVSHMEM_LAYOUT_VERSION	 2
+#define IVSHMEM_LAYOUT_VERSION	 3
 #define IVSHMEM_NAME_MAX	 32 /* region names: up to 31 bytes + NUL */
 #define IVSHMEM_CHANNEL_NAME_MAX 24 /* channel names: up to 23 bytes + NUL */
 #define IVSHMEM_MAX_PEERS	 32
@@ -297,7 +297,11 @@ struct ivshmem_channel_info {
 int ivshmem_channel_list(struct ivshmem_region *region, struct ivshmem_channel_info *infos,
 			 size_t capacity);
 
-/* --- mailbox: the latest value wins (seqlock) --- */
+/* --- mailbox: the latest value wins (double-buffered, one writer at a time) ---
+ * The writer fills the slot readers do not see and then publishes it with one store, so a
+ * writer that dies mid-write leaves readers the last complete value, and the next write
+ * (by the same peer restarted, or another) simply goes on. Two writers writing at the
+ * same time are not supported: they would fill the same slot. */
 struct ivshmem_mailbox;
 /* Opens mailbox name; creates it with room for capacity bytes when absent and
  * capacity > 0. */
@@ -306,7 +310,9 @@ int ivshmem_mailbox_open(struct ivshmem_region *region, const char *name, uint32
 void ivshmem_mailbox_close(struct ivshmem_mailbox *mailbox);
 int ivshmem_mailbox_write(struct ivshmem_mailbox *mailbox, const void *value, size_t length);
 /* Copies the current value; version counts writes (0: never written). Returns
- * IVSHMEM_ERR_BUSY if a writer kept it changing through every retry. */
+ * IVSHMEM_ERR_BUSY if a writer kept it changing through every retry (only a writer that
+ * writes without pause can do that), IVSHMEM_ERR_CORRUPT if the control block is
+ * impossible (a length beyond the capacity, a version that went back). */
 int ivshmem_mailbox_read(struct ivshmem_mailbox *mailbox, void *buffer, size_t capacity,
 			 size_t *length_out, uint64_t *version_out);
 

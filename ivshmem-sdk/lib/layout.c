@@ -175,7 +175,7 @@ static int channel_copy_check(struct ivshmem_region *region, const struct layout
 			      unsigned index)
 {
 	uint64_t minimum = copy->kind == IVSHMEM_CHANNEL_RING ? sizeof(struct layout_ring) + 256
-							      : sizeof(struct layout_mailbox) + 8;
+							      : sizeof(struct layout_mailbox) + 16;
 
 	if (copy->kind != IVSHMEM_CHANNEL_RING && copy->kind != IVSHMEM_CHANNEL_MAILBOX)
 		return ivshmem_fail(IVSHMEM_ERR_CORRUPT, "channel %u: unknown kind %u", index,
@@ -324,9 +324,13 @@ IVSHMEM_EXPORT int ivshmem_channel_list(struct ivshmem_region *region,
 									     : UINT64_MAX;
 			} else {
 				struct layout_mailbox *box = (struct layout_mailbox *)area;
+				uint64_t version = __atomic_load_n(&box->version, __ATOMIC_ACQUIRE);
 
-				info->capacity = copy.bytes - sizeof(struct layout_mailbox);
-				info->used = load_relaxed_u32(&box->length);
+				/* Per slot, as mailbox_open derives it; used is the
+				 * published slot's length (the other may be mid-write). */
+				info->capacity =
+				    ((copy.bytes - sizeof(struct layout_mailbox)) / 2) & ~7ull;
+				info->used = load_relaxed_u32(&box->length[version & 1]);
 			}
 		}
 		count++;

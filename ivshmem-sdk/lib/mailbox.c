@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * A mailbox holds one value; the latest write wins. A sequence counter (odd while the
- * writer is inside) lets readers detect a torn copy and retry, so a reader never blocks
- * the writer. Copies go word by word through relaxed atomics: the reader races the writer
- * on purpose, and the sequence check decides which copies count.
+ * A mailbox holds one value; the latest write wins. It is double-buffered: the writer
+ * fills the slot that is not published, then publishes it with one release store of the
+ * version word (writes so far; bit 0 names the published slot). A writer that dies
+ * mid-write therefore never touches what readers see: they keep the last complete value,
+ * and the next writer (the same peer restarted, or another) simply goes on from the
+ * word. One writer at a time: two concurrent writers would fill the same slot.
+ *
+ * A reader copies the published slot and re-reads the word; any change means retry. The
+ * writer touches the slot being copied only after it has published the other one, so an
+ * unchanged word proves the copy whole. Copies go word by word through relaxed atomics:
+ * the reader races the writer on purpose, and the word check decides which copies count.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +19,24 @@
 
 #define MAILBOX_READ_ATTEMPTS 1000
 
+static inline void cpu_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 struct ivshmem_mailbox {
 	struct ivshmem_region *region;
 	struct layout_mailbox *control;
-	uint8_t *data;
-	uint32_t capacity;
+	uint8_t *data;	   /* slot 0; slot 1 follows at data + capacity */
+	uint32_t capacity; /* per slot, from the checked descriptor */
 };
+
+static uint8_t *slot_data(const struct ivshmem_mailbox *mailbox, uint64_t version)
+{
+	return mailbox->data + (version & 1) * (size_t)mailbox->capacity;
+}
 
 IVSHMEM_EXPORT int ivshmem_mailbox_open(struct ivshmem_region *region, const char *name,
 					uint32_t capacity, struct ivshmem_mailbox **mailbox_out)
@@ -44,9 +63,10 @@ IVSHMEM_EXPORT int ivshmem_mailbox_open(struct ivshmem_region *region, const cha
 					    "mailbox '%s': capacity %u above 1 GiB", checked,
 					    capacity);
 		capacity = (capacity + 7) & ~7u;
-		error = layout_create_channel(region, checked, IVSHMEM_CHANNEL_MAILBOX,
-					      sizeof(struct layout_mailbox) + capacity, -1, -1, 0,
-					      &channel, &index);
+		error =
+		    layout_create_channel(region, checked, IVSHMEM_CHANNEL_MAILBOX,
+					  sizeof(struct layout_mailbox) + 2 * (uint64_t)capacity,
+					  -1, -1, 0, &channel, &index);
 		if (error)
 			return error;
 		((struct layout_mailbox *)(region->base + channel.offset))->capacity = capacity;
@@ -64,7 +84,11 @@ IVSHMEM_EXPORT int ivshmem_mailbox_open(struct ivshmem_region *region, const cha
 	mailbox->region = region;
 	mailbox->control = (struct layout_mailbox *)(region->base + channel.offset);
 	mailbox->data = (uint8_t *)(mailbox->control + 1);
-	/* The descriptor (already bounds-checked) decides the capacity, not the control. */
+	/* The descriptor (already bounds-checked) decides the capacity, not the control: two
+	 * slots of it fit in the area whatever the control block says. */
+	area_capacity /= 2;
+	if (area_capacity > (1u << 30))
+		area_capacity = 1u << 30; /* a hostile descriptor can be big; creation caps it */
 	mailbox->capacity = (uint32_t)(area_capacity & ~(uint64_t)7);
 	ivshmem_clear_error();
 	*mailbox_out = mailbox;
@@ -106,7 +130,7 @@ static void copy_out(uint8_t *buffer, const uint8_t *shared, size_t length)
 IVSHMEM_EXPORT int ivshmem_mailbox_write(struct ivshmem_mailbox *mailbox, const void *value,
 					 size_t length)
 {
-	uint32_t sequence;
+	uint64_t version, next;
 
 	if (!mailbox || (length && !value))
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "mailbox_write: null argument");
@@ -114,14 +138,18 @@ IVSHMEM_EXPORT int ivshmem_mailbox_write(struct ivshmem_mailbox *mailbox, const 
 		return ivshmem_fail(IVSHMEM_ERR_MESSAGE_TOO_BIG,
 				    "mailbox value of %zu bytes, capacity %u", length,
 				    mailbox->capacity);
-	sequence = __atomic_load_n(&mailbox->control->sequence, __ATOMIC_RELAXED);
-	sequence |= 1; /* odd: writer inside (also repairs a writer that died inside) */
-	__atomic_store_n(&mailbox->control->sequence, sequence, __ATOMIC_RELAXED);
+	/* Acquire: a restarted writer continues from what the previous one published. */
+	version = __atomic_load_n(&mailbox->control->version, __ATOMIC_ACQUIRE);
+	next = version + 1;
+	if (next == 0) /* the count can not wrap in practice: someone wrote the word */
+		return ivshmem_fail(IVSHMEM_ERR_CORRUPT, "mailbox version %llu can not advance",
+				    (unsigned long long)version);
+	/* Orders our slot stores after our earlier publish for readers that fence after
+	 * copying: one that sees a byte of this write then sees the word move and retries. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	copy_in(mailbox->data, value, length);
-	__atomic_store_n(&mailbox->control->length, (uint32_t)length, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&mailbox->control->version, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&mailbox->control->sequence, sequence + 1, __ATOMIC_RELEASE);
+	copy_in(slot_data(mailbox, next), value, length);
+	__atomic_store_n(&mailbox->control->length[next & 1], (uint32_t)length, __ATOMIC_RELAXED);
+	__atomic_store_n(&mailbox->control->version, next, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -131,30 +159,34 @@ IVSHMEM_EXPORT int ivshmem_mailbox_read(struct ivshmem_mailbox *mailbox, void *b
 	if (!mailbox || (capacity && !buffer) || !length_out)
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "mailbox_read: null argument");
 	for (int attempt = 0; attempt < MAILBOX_READ_ATTEMPTS; attempt++) {
-		uint32_t before = __atomic_load_n(&mailbox->control->sequence, __ATOMIC_ACQUIRE);
-		uint32_t length, after;
-		uint64_t version;
+		uint64_t before = __atomic_load_n(&mailbox->control->version, __ATOMIC_ACQUIRE);
+		uint64_t after;
+		uint32_t length;
 
-		if (before & 1) {
-			__builtin_ia32_pause();
-			continue;
-		}
-		length = __atomic_load_n(&mailbox->control->length, __ATOMIC_RELAXED);
-		version = __atomic_load_n(&mailbox->control->version, __ATOMIC_RELAXED);
-		/* A length read mid-write may be garbage: clamp the copy, judge after. */
-		copy_out(buffer, mailbox->data,
+		/* The per-slot length is hostile input: clamp the copy, judge after. */
+		length = __atomic_load_n(&mailbox->control->length[before & 1], __ATOMIC_RELAXED);
+		copy_out(buffer, slot_data(mailbox, before),
 			 length <= capacity && length <= mailbox->capacity ? length : 0);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		after = __atomic_load_n(&mailbox->control->sequence, __ATOMIC_RELAXED);
-		if (before != after)
+		after = __atomic_load_n(&mailbox->control->version, __ATOMIC_RELAXED);
+		if (after < before) /* one writer only counts up */
+			return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
+					    "mailbox version went back from %llu to %llu",
+					    (unsigned long long)before, (unsigned long long)after);
+		if (before != after) {
+			cpu_pause();
 			continue;
+		}
 		if (length > mailbox->capacity)
 			return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
 					    "mailbox length %u exceeds its capacity %u", length,
 					    mailbox->capacity);
+		if (before == 0 && length != 0) /* never written, yet a value */
+			return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
+					    "unwritten mailbox holds a value of %u bytes", length);
 		*length_out = length;
 		if (version_out)
-			*version_out = version;
+			*version_out = before;
 		if (length > capacity)
 			return ivshmem_fail(IVSHMEM_ERR_BUFFER_TOO_SMALL,
 					    "mailbox value of %u bytes, buffer of %zu", length,

@@ -125,12 +125,14 @@ static inline uint64_t publish_mix(uint64_t position)
 #define RECORD_MESSAGE 0x4d534731u /* "1GSM" */
 #define RECORD_PADDING 0x50414431u /* "1DAP": skip to the end of the ring */
 
+/* A mailbox: this control line, then two slots of `capacity` bytes. The writer fills the
+ * slot that is not published and then publishes it by storing version alone, so a writer
+ * that dies mid-write leaves the published slot (and readers) untouched. */
 struct layout_mailbox {
-	uint32_t sequence; /* odd while the writer is inside */
-	uint32_t length;
-	uint32_t capacity;
+	uint64_t version;   /* writes so far (0: never written); bit 0 names the published slot */
+	uint32_t length[2]; /* bytes of each slot's value */
+	uint32_t capacity;  /* bytes per slot (readers use the descriptor's size instead) */
 	uint32_t reserved;
-	uint64_t version;
 	uint8_t pad[LAYOUT_CACHE_LINE - 24];
 };
 

@@ -50,9 +50,9 @@ static void test_corrupt_fields_are_rejected(void **state)
 	assert_int_equal(validate(region), IVSHMEM_ERR_CORRUPT);
 	assert_non_null(strstr(ivshmem_last_error_message(), "magic"));
 	*header = saved;
-	header->layout_version = 1; /* a peer built before this layout (version 2) */
+	header->layout_version = 2; /* a peer built before this layout (version 3) */
 	assert_int_equal(validate(region), IVSHMEM_ERR_VERSION);
-	assert_non_null(strstr(ivshmem_last_error_message(), "version 1, this library speaks 2"));
+	assert_non_null(strstr(ivshmem_last_error_message(), "version 2, this library speaks 3"));
 	*header = saved;
 	header->ready = 0;
 	assert_int_equal(validate(region), IVSHMEM_ERR_NOT_INITIALISED);

@@ -79,7 +79,7 @@ printf 'XXXXXXXX' | dd of=/dev/shm/"$tag-corrupt" conv=notrunc status=none
 expect_error "corrupt header" "corrupt shared data: .*magic" "$IV" info /dev/shm/"$tag-corrupt"
 cp /dev/shm/"$tag" /dev/shm/"$tag-version"
 printf '\x07' | dd of=/dev/shm/"$tag-version" bs=1 seek=8 conv=notrunc status=none
-expect_error "wrong layout version" "layout version mismatch: .*version 7, this library speaks 2" "$IV" info /dev/shm/"$tag-version"
+expect_error "wrong layout version" "layout version mismatch: .*version 7, this library speaks 3" "$IV" info /dev/shm/"$tag-version"
 chmod 600 /dev/shm/"$tag"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	expect_error "no permission" "permission denied: .*Permission denied" setpriv --reuid=65534 --regid=65534 --clear-groups "$IV" info /dev/shm/"$tag"
