@@ -273,8 +273,25 @@ int ivshmem_ring_recv_wait(struct ivshmem_ring *ring, void *buffer, size_t capac
  * still for the region's peer timeout on this side's clock) and nothing is ready; the
  * next wait blocks again, until that peer or a successor re-opens the end. */
 int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, uint64_t timeout_ns);
-/* Many-to-one: a consumer fed by several producers (one SPSC ring each, all on the same
- * doorbell vector) sleeps until any of them has a message; returns its index. */
+/* Many-to-one: a consumer fed by several producers (one SPSC ring each, consumer ends on
+ * the same region and doorbell vector; 1 to IVSHMEM_MAX_CHANNELS of them) sleeps until any
+ * of them has a message; returns its index, or IVSHMEM_ERR_TIMEOUT. When nothing is ready
+ * and the producer end's owner of rings[i] left or died (the rules of ivshmem_ring_wait:
+ * closed its region, or broke its heartbeat promise for the peer timeout), returns
+ * IVSHMEM_ERR_PEER_GONE and stores i in *gone_index, once per departure; later waits block
+ * again (and still return the index of any ring that gets a message) until a new owner
+ * (another peer, or the same one restarted) opens that end, whose departure is then
+ * reported afresh. Departures of several rings come one per call. gone_index must not be
+ * NULL (IVSHMEM_ERR_INVALID_ARGUMENT): a departure is reported only once, so it has to say
+ * which ring. A sleeper wakes every 100 ms to look at the producers. */
+int ivshmem_rings_wait_any_or_gone(struct ivshmem_ring **rings, size_t count, uint64_t timeout_ns,
+				   size_t *gone_index);
+/* The same wait without an index for departures. So that a consumer still served by other
+ * producers is not interrupted, it returns IVSHMEM_ERR_PEER_GONE only when the producers
+ * of all the rings have departed (at least one since the last report; then nobody is left
+ * who could wake it), once, and otherwise keeps waiting for the living. It shares the
+ * once-per-departure record with ivshmem_rings_wait_any_or_gone and ivshmem_ring_wait: a
+ * departure it passed over silently is not reported again by them. */
 int ivshmem_rings_wait_any(struct ivshmem_ring **rings, size_t count, uint64_t timeout_ns);
 /* Empties the ring: the consumer drops everything now; a producer asks the consumer
  * to drop what is unread on its next call. */

@@ -133,8 +133,43 @@ static int first_ready(struct ivshmem_ring **rings, size_t count)
 	return -1;
 }
 
-IVSHMEM_EXPORT int ivshmem_rings_wait_any(struct ivshmem_ring **rings, size_t count,
-					  uint64_t timeout_ns)
+/* True while the departure of rings[i]'s current producer owner has been reported and no
+ * new owner has opened the end since: nobody is left to feed that ring. */
+static bool producer_departed(struct ivshmem_ring *ring)
+{
+	uint32_t owner = __atomic_load_n(&ring->control->producer_owner, __ATOMIC_ACQUIRE);
+	uint64_t epoch = __atomic_load_n(&ring->control->producer_epoch, __ATOMIC_ACQUIRE);
+
+	return owner != 0 && owner == ring->gone_reported_owner &&
+	       epoch == ring->gone_reported_epoch;
+}
+
+/* Departures seen by this call. each: report the first newly departed producer (its index
+ * in *gone_index). Otherwise report only once every ring's producer has departed, with at
+ * least one departure new: then nobody is left who could ever wake the caller. */
+static bool any_gone(struct ivshmem_ring **rings, size_t count, bool each, size_t *gone_index)
+{
+	bool fresh = false;
+
+	for (size_t i = 0; i < count; i++) {
+		if (!other_end_gone(rings[i]))
+			continue;
+		if (each) {
+			*gone_index = i;
+			return true;
+		}
+		fresh = true; /* keep looking: the other rings' watches must advance too */
+	}
+	if (each || !fresh)
+		return false;
+	for (size_t i = 0; i < count; i++)
+		if (!producer_departed(rings[i]))
+			return false;
+	return true;
+}
+
+static int rings_wait(struct ivshmem_ring **rings, size_t count, uint64_t timeout_ns, bool each,
+		      size_t *gone_index)
 {
 	uint64_t start = ivshmem_now_ns();
 	int ready;
@@ -153,7 +188,8 @@ IVSHMEM_EXPORT int ivshmem_rings_wait_any(struct ivshmem_ring **rings, size_t co
 	}
 	for (;;) {
 		uint32_t token;
-		uint64_t elapsed;
+		uint64_t elapsed, remaining;
+		size_t gone = 0;
 		int error;
 
 		for (uint32_t spin = 0; spin < SPIN_MINIMUM * 16; spin++) {
@@ -167,18 +203,51 @@ IVSHMEM_EXPORT int ivshmem_rings_wait_any(struct ivshmem_ring **rings, size_t co
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		token = notify_prepare(rings[0]->region, rings[0]->vector);
 		ready = first_ready(rings, count);
-		elapsed = ivshmem_now_ns() - start;
-		if (ready >= 0 || (timeout_ns != IVSHMEM_WAIT_FOREVER && elapsed >= timeout_ns)) {
+		if (ready >= 0) {
 			set_consumers_waiting(rings, count, 0);
-			return ready >= 0 ? ready : IVSHMEM_ERR_TIMEOUT;
+			return ready;
 		}
-		error = notify_block(rings[0]->region, rings[0]->vector, token,
-				     timeout_ns == IVSHMEM_WAIT_FOREVER ? timeout_ns
-									: timeout_ns - elapsed);
+		if (any_gone(rings, count, each, &gone)) {
+			set_consumers_waiting(rings, count, 0);
+			if (each)
+				*gone_index = gone;
+			return ivshmem_fail(IVSHMEM_ERR_PEER_GONE,
+					    each ? "rings_wait_any: the producer of ring %zu left "
+						   "or stopped its heartbeat"
+						 : "rings_wait_any: the producers of all %zu rings "
+						   "left or stopped their heartbeats",
+					    each ? gone : count);
+		}
+		elapsed = ivshmem_now_ns() - start;
+		if (timeout_ns != IVSHMEM_WAIT_FOREVER && elapsed >= timeout_ns) {
+			set_consumers_waiting(rings, count, 0);
+			return IVSHMEM_ERR_TIMEOUT;
+		}
+		remaining = timeout_ns == IVSHMEM_WAIT_FOREVER ? timeout_ns : timeout_ns - elapsed;
+		/* Wake now and then to look at the producers (a dead peer rings no bell). */
+		if (remaining > LIVENESS_SLICE_NS)
+			remaining = LIVENESS_SLICE_NS;
+		error = notify_block(rings[0]->region, rings[0]->vector, token, remaining);
 		set_consumers_waiting(rings, count, 0);
 		if (error && error != IVSHMEM_ERR_TIMEOUT)
 			return error;
 	}
+}
+
+IVSHMEM_EXPORT int ivshmem_rings_wait_any_or_gone(struct ivshmem_ring **rings, size_t count,
+						  uint64_t timeout_ns, size_t *gone_index)
+{
+	if (!gone_index)
+		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
+				    "rings_wait_any_or_gone: null gone_index (a departure is "
+				    "reported once, so its ring must be named)");
+	return rings_wait(rings, count, timeout_ns, true, gone_index);
+}
+
+IVSHMEM_EXPORT int ivshmem_rings_wait_any(struct ivshmem_ring **rings, size_t count,
+					  uint64_t timeout_ns)
+{
+	return rings_wait(rings, count, timeout_ns, false, NULL);
 }
 
 IVSHMEM_EXPORT int ivshmem_ring_send_wait(struct ivshmem_ring *ring, const void *message,

@@ -393,6 +393,114 @@ static void test_low_latency_producer_dies_between_word_and_head(void **state)
 	ivshmem_close(producer_region);
 }
 
+/* Fan-in over the file: rings in.0 to in.2 into this process (peer 0); it feeds rings 0
+ * and 2 itself (peers 1 and 3, no heartbeat), a forked peer 2 feeds ring 1. */
+static struct ivshmem_ring *fan_in_ring(struct ivshmem_region *region, int index, int role)
+{
+	struct ivshmem_ring_options options;
+	struct ivshmem_ring *ring = NULL;
+	char name[16];
+
+	ivshmem_ring_options_init(&options);
+	options.capacity = 4096;
+	snprintf(name, sizeof(name), "in.%d", index);
+	assert_int_equal(ivshmem_ring_open(region, name, role, &options, &ring), 0);
+	return ring;
+}
+
+/* Ring 1's producer keeps a heartbeat, sends 11, and dies; leaves: it closes its region
+ * first (a clean departure), else it just stops (a crash). */
+static void fan_in_producer_dies(const char *path, uint32_t leaves)
+{
+	struct ivshmem_region *region = open_as(path, 2, IVSHMEM_OPEN_HEARTBEAT);
+	struct ivshmem_ring *ring = fan_in_ring(region, 1, IVSHMEM_RING_PRODUCER);
+	struct timespec pause = { 0, 50 * 1000000L };
+
+	send_number(ring, 11);
+	nanosleep(&pause, NULL); /* a few heartbeats */
+	if (leaves) {
+		ivshmem_ring_close(ring);
+		ivshmem_close(region);
+	}
+}
+
+static void fan_in_departure(void **state, uint32_t leaves)
+{
+	const char *path = ((struct fixture *)*state)->path;
+	struct ivshmem_region *consumer_region =
+	    open_as(path, 0, IVSHMEM_OPEN_CREATE | IVSHMEM_OPEN_INIT);
+	struct ivshmem_region *feeders[3];
+	struct ivshmem_ring *rings[3], *producers[3];
+	size_t gone = 99;
+	uint64_t start;
+
+	for (int i = 0; i < 3; i++)
+		rings[i] = fan_in_ring(consumer_region, i, IVSHMEM_RING_CONSUMER);
+	feeders[0] = open_as(path, 1, 0);
+	feeders[2] = open_as(path, 3, 0);
+	producers[0] = fan_in_ring(feeders[0], 0, IVSHMEM_RING_PRODUCER);
+	producers[2] = fan_in_ring(feeders[2], 2, IVSHMEM_RING_PRODUCER);
+	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 0, NULL),
+			 IVSHMEM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 0, &gone), IVSHMEM_ERR_TIMEOUT);
+	die_after(fan_in_producer_dies, path, leaves);
+	/* What it sent before dying comes first; the index is only written for a departure. */
+	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 5000 * 1000000ull, &gone), 1);
+	assert_int_equal(gone, 99);
+	assert_int_equal(recv_number(rings[1]), 11);
+	start = now_ms();
+	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 5000 * 1000000ull, &gone),
+			 IVSHMEM_ERR_PEER_GONE);
+	assert_int_equal(gone, 1);
+	/* A crash shows as 100 ms of heartbeat silence, a departure at once. */
+	if (!leaves)
+		assert_true(now_ms() - start >= 100);
+	assert_true(now_ms() - start < (leaves ? 1000 : 3000));
+	/* Once per departure: the next wait blocks again... */
+	gone = 99;
+	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 300 * 1000000ull, &gone),
+			 IVSHMEM_ERR_TIMEOUT);
+	assert_int_equal(gone, 99);
+	/* ...and still hears the survivors. */
+	send_number(producers[2], 22);
+	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 5000 * 1000000ull, &gone), 2);
+	assert_int_equal(recv_number(rings[2]), 22);
+	/* The index-less wait keeps waiting while a producer is left, and says PEER_GONE once
+	 * when the last ones have gone. */
+	assert_int_equal(ivshmem_rings_wait_any(rings, 3, 200 * 1000000ull), IVSHMEM_ERR_TIMEOUT);
+	for (int i = 0; i < 3; i += 2) {
+		ivshmem_ring_close(producers[i]);
+		ivshmem_close(feeders[i]);
+	}
+	assert_int_equal(ivshmem_rings_wait_any(rings, 3, 5000 * 1000000ull),
+			 IVSHMEM_ERR_PEER_GONE);
+	assert_int_equal(ivshmem_rings_wait_any(rings, 3, 200 * 1000000ull), IVSHMEM_ERR_TIMEOUT);
+	/* Ring 1's producer restarts (new epoch): heard again, and watched afresh. */
+	feeders[1] = open_as(path, 2, 0);
+	producers[1] = fan_in_ring(feeders[1], 1, IVSHMEM_RING_PRODUCER);
+	send_number(producers[1], 12);
+	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 5000 * 1000000ull, &gone), 1);
+	assert_int_equal(recv_number(rings[1]), 12);
+	ivshmem_ring_close(producers[1]);
+	ivshmem_close(feeders[1]);
+	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 5000 * 1000000ull, &gone),
+			 IVSHMEM_ERR_PEER_GONE);
+	assert_int_equal(gone, 1);
+	for (int i = 0; i < 3; i++)
+		ivshmem_ring_close(rings[i]);
+	ivshmem_close(consumer_region);
+}
+
+static void test_wait_any_reports_a_dead_producer_once(void **state)
+{
+	fan_in_departure(state, 0);
+}
+
+static void test_wait_any_reports_a_producer_that_left_once(void **state)
+{
+	fan_in_departure(state, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +522,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_low_latency_producer_dies_between_word_and_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_any_reports_a_dead_producer_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wait_any_reports_a_producer_that_left_once,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("restart", tests, NULL, NULL);
