@@ -19,6 +19,7 @@ struct stream {
 	struct ivshmem_ring *producer;
 	struct ivshmem_ring *consumer;
 	int batched;
+	int copying; /* consumer uses recv_wait instead of peek and release */
 	int producer_error;
 };
 
@@ -81,7 +82,24 @@ static int consume(struct stream *stream)
 	while (next < MESSAGES) {
 		const void *message;
 		size_t length;
-		int error = ivshmem_ring_peek(stream->consumer, &message, &length);
+		int error;
+
+		if (stream->copying) { /* recv_wait: copies out, releases each message */
+			uint8_t received[256];
+
+			error = ivshmem_ring_recv_wait(stream->consumer, received, sizeof(received),
+						       &length, WAIT_5_S);
+			if (error)
+				return error;
+			fill(expected, next);
+			if (length != length_of(next) || memcmp(received, expected, length) != 0) {
+				fprintf(stderr, "message %u differs\n", next);
+				return -100;
+			}
+			next++;
+			continue;
+		}
+		error = ivshmem_ring_peek(stream->consumer, &message, &length);
 
 		if (error == IVSHMEM_ERR_EMPTY) {
 			ivshmem_ring_release(stream->consumer);
@@ -108,12 +126,12 @@ static int consume(struct stream *stream)
 	return 0;
 }
 
-static int run(const char *name, int batched)
+static int run(const char *name, int batched, uint32_t ring_flags, int copying)
 {
 	struct ivshmem_open_options options;
 	struct ivshmem_region *a, *b;
 	struct ivshmem_ring_options ring_options;
-	struct stream stream = { .batched = batched };
+	struct stream stream = { .batched = batched, .copying = copying };
 	pthread_t thread;
 	char spec[64];
 	int error;
@@ -131,8 +149,7 @@ static int run(const char *name, int batched)
 		return -1;
 	ivshmem_ring_options_init(&ring_options);
 	ring_options.capacity = 4096; /* small: the producer blocks often */
-	if (batched == 2) /* publish words in the records, polled without the head line */
-		ring_options.flags = IVSHMEM_RING_LOW_LATENCY;
+	ring_options.flags = ring_flags;
 	if (ivshmem_ring_open(a, "s", IVSHMEM_RING_PRODUCER, &ring_options, &stream.producer) ||
 	    ivshmem_ring_open(b, "s", IVSHMEM_RING_CONSUMER, NULL, &stream.consumer))
 		return -1;
@@ -148,17 +165,22 @@ static int run(const char *name, int batched)
 
 int main(void)
 {
-	int single = run("tsan_single", 0);
-	int batched = run("tsan_batched", 1);
-	int low_latency = run("tsan_low_latency", 2);
+	int single = run("tsan_single", 0, 0, 0);
+	int batched = run("tsan_batched", 1, 0, 0);
+	/* publish words in the records, polled without the head line */
+	int low_latency = run("tsan_low_latency", 1, IVSHMEM_RING_LOW_LATENCY, 0);
+	int low_latency_single = run("tsan_low_latency_single", 0, IVSHMEM_RING_LOW_LATENCY, 1);
 
 	printf("%s - threads: 200000 messages, blocking send/recv (TSan)\n",
 	       single ? "not ok" : "ok");
 	printf("%s - threads: 200000 messages, batches of 16 (TSan)\n", batched ? "not ok" : "ok");
 	printf("%s - threads: 200000 messages, batches of 16, low-latency ring (TSan)\n",
 	       low_latency ? "not ok" : "ok");
-	if (single || batched || low_latency)
-		fprintf(stderr, "errors: %s / %s: %s\n", ivshmem_strerror(single),
-			ivshmem_strerror(batched), ivshmem_last_error_message());
-	return single || batched || low_latency;
+	printf("%s - threads: 200000 messages, send_wait/recv_wait, low-latency ring (TSan)\n",
+	       low_latency_single ? "not ok" : "ok");
+	if (single || batched || low_latency || low_latency_single)
+		fprintf(stderr, "errors: %s / %s / %s / %s: %s\n", ivshmem_strerror(single),
+			ivshmem_strerror(batched), ivshmem_strerror(low_latency),
+			ivshmem_strerror(low_latency_single), ivshmem_last_error_message());
+	return single || batched || low_latency || low_latency_single;
 }
