@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * `ivshmem bench`: the SDK's figures, each printed next to a baseline measured in the
- * same run on the same two cores (this machine is shared and noisy, ratios travel):
- *   one-way latency of 64-byte messages (polled ring vs a bare cache-line ping-pong),
- *   throughput of 64-byte messages (unbatched, batched) and of 1 MiB messages (vs
- *   single-core memcpy), doorbell wake-up (vs an eventfd round trip), and the same
- *   64-byte traffic through a UNIX socket and a pipe.
- * The two sides are two processes pinned to CPU 0 and CPU 1, sharing a /dev/shm region.
+ * same run on the same two cores (this machine is shared and noisy, ratios travel).
+ * Here: throughput of 64-byte messages (unbatched, batched) and of 1 MiB messages (vs
+ * single-core memcpy), doorbell wake-up (vs an eventfd round trip), and the same 64-byte
+ * traffic through a UNIX socket and a pipe. bench_latency.c: one-way latency of 64-byte
+ * messages, polled rings vs a bare cache-line ping-pong and vs the same hand-off written
+ * without the library. The two sides are two processes pinned to CPU 0 and CPU 1, sharing
+ * a /dev/shm region.
  */
 #define _GNU_SOURCE /* sched_setaffinity */
 #include <getopt.h>
@@ -21,25 +22,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tool.h"
+#include "bench.h"
 
 #define REGION_BYTES (32u << 20)
 #define BIG_MESSAGE  (1u << 20)
-
-struct shared_flags {
-	volatile uint64_t ping __attribute__((aligned(64)));
-	volatile uint64_t pong __attribute__((aligned(64)));
-	volatile uint64_t ready __attribute__((aligned(64)));
-	volatile uint64_t done __attribute__((aligned(64)));
-};
-
-struct bench {
-	char path[128];
-	struct shared_flags *flags;
-	uint64_t latency_rounds, small_messages, big_messages, socket_messages;
-	int json;
-	int first_line;
-};
 
 static void pin_to(int cpu)
 {
@@ -48,11 +34,6 @@ static void pin_to(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu % (int)sysconf(_SC_NPROCESSORS_ONLN), &set);
 	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static inline void relax(void)
-{
-	__builtin_ia32_pause();
 }
 
 /* A side that dies would leave the other spinning for ever: end the benchmark instead. */
@@ -72,7 +53,7 @@ static void on_child_exit(int signal_number)
 }
 
 /* Runs child_main in a second process on CPU 1 while the caller runs on CPU 0. */
-static pid_t start_child(struct bench *bench, void (*child_main)(struct bench *))
+pid_t start_child(struct bench *bench, void (*child_main)(struct bench *))
 {
 	pid_t child;
 
@@ -90,7 +71,7 @@ static pid_t start_child(struct bench *bench, void (*child_main)(struct bench *)
 	return child;
 }
 
-static int finish_child(pid_t child)
+int finish_child(pid_t child)
 {
 	int status;
 
@@ -98,7 +79,7 @@ static int finish_child(pid_t child)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static struct ivshmem_region *open_side(struct bench *bench, int peer)
+struct ivshmem_region *open_side(struct bench *bench, int peer)
 {
 	struct ivshmem_open_options options;
 	struct ivshmem_region *region;
@@ -112,11 +93,8 @@ static struct ivshmem_region *open_side(struct bench *bench, int peer)
 	return region;
 }
 
-/* Ring flags at creation for the latency rings (0, or IVSHMEM_RING_LOW_LATENCY). */
-static uint32_t latency_ring_flags;
-
-static struct ivshmem_ring *open_ring(struct ivshmem_region *region, const char *name, int role,
-				      int producer, uint32_t capacity)
+struct ivshmem_ring *open_ring(struct ivshmem_region *region, const char *name, int role,
+			       int producer, uint32_t capacity, uint32_t flags)
 {
 	struct ivshmem_ring_options options;
 	struct ivshmem_ring *ring;
@@ -124,10 +102,7 @@ static struct ivshmem_ring *open_ring(struct ivshmem_region *region, const char 
 
 	ivshmem_ring_options_init(&options);
 	options.capacity = capacity;
-	if (strncmp(name, "lat", 3) == 0)
-		options.flags = latency_ring_flags;
-	if (strcmp(name, "tp.big.s") == 0)
-		options.flags = IVSHMEM_RING_STREAMING;
+	options.flags = flags;
 	options.producer_peer = producer;
 	options.consumer_peer = 1 - producer;
 	do
@@ -140,8 +115,8 @@ static struct ivshmem_ring *open_ring(struct ivshmem_region *region, const char 
 	return ring;
 }
 
-static void report(struct bench *bench, const char *name, double value, const char *unit,
-		   const char *baseline_name, double baseline)
+void report(struct bench *bench, const char *name, double value, const char *unit,
+	    const char *baseline_name, double baseline)
 {
 	double ratio = baseline > 0 ? value / baseline : 0;
 
@@ -158,82 +133,6 @@ static void report(struct bench *bench, const char *name, double value, const ch
 	fflush(stdout);
 }
 
-/* --- latency: bare cache line --- */
-static void cacheline_child(struct bench *bench)
-{
-	bench->flags->ready = 1;
-	for (uint64_t i = 1; i <= bench->latency_rounds; i++) {
-		while (bench->flags->ping != i)
-			relax();
-		bench->flags->pong = i;
-	}
-}
-
-static void measure_cacheline(struct bench *bench, struct latency_samples *samples)
-{
-	pid_t child;
-
-	bench->flags->ping = bench->flags->pong = 0;
-	child = start_child(bench, cacheline_child);
-	for (uint64_t i = 1; i <= bench->latency_rounds; i++) {
-		uint64_t start = tool_now_ns();
-
-		bench->flags->ping = i;
-		while (bench->flags->pong != i)
-			relax();
-		samples_add(samples, (tool_now_ns() - start) / 2);
-	}
-	finish_child(child);
-}
-
-/* --- latency: 64-byte messages through two rings, polled --- */
-static void ring_echo_child(struct bench *bench)
-{
-	struct ivshmem_region *region = open_side(bench, 1);
-	struct ivshmem_ring *in = open_ring(region, latency_ring_flags ? "lat.req.al" : "lat.req",
-					    IVSHMEM_RING_CONSUMER, 0, 65536);
-	struct ivshmem_ring *out = open_ring(region, latency_ring_flags ? "lat.rsp.al" : "lat.rsp",
-					     IVSHMEM_RING_PRODUCER, 1, 65536);
-	uint8_t message[64];
-	size_t length;
-
-	bench->flags->ready = 1;
-	for (uint64_t i = 0; i < bench->latency_rounds; i++) {
-		while (ivshmem_ring_recv(in, message, sizeof(message), &length) != 0)
-			relax();
-		while (ivshmem_ring_send(out, message, length) != 0)
-			relax();
-	}
-	ivshmem_ring_close(in);
-	ivshmem_ring_close(out);
-	ivshmem_close(region);
-}
-
-static void measure_ring_latency(struct bench *bench, struct ivshmem_region *region,
-				 struct latency_samples *samples)
-{
-	struct ivshmem_ring *out = open_ring(region, latency_ring_flags ? "lat.req.al" : "lat.req",
-					     IVSHMEM_RING_PRODUCER, 0, 65536);
-	struct ivshmem_ring *in = open_ring(region, latency_ring_flags ? "lat.rsp.al" : "lat.rsp",
-					    IVSHMEM_RING_CONSUMER, 1, 65536);
-	uint8_t message[64] = { 0 };
-	size_t length;
-	pid_t child = start_child(bench, ring_echo_child);
-
-	for (uint64_t i = 0; i < bench->latency_rounds; i++) {
-		uint64_t start = tool_now_ns();
-
-		while (ivshmem_ring_send(out, message, sizeof(message)) != 0)
-			relax();
-		while (ivshmem_ring_recv(in, message, sizeof(message), &length) != 0)
-			relax();
-		samples_add(samples, (tool_now_ns() - start) / 2);
-	}
-	finish_child(child);
-	ivshmem_ring_close(out);
-	ivshmem_ring_close(in);
-}
-
 /* --- throughput --- */
 static int batched_mode;
 
@@ -241,7 +140,7 @@ static void small_consumer_child(struct bench *bench)
 {
 	struct ivshmem_region *region = open_side(bench, 1);
 	struct ivshmem_ring *in = open_ring(region, batched_mode ? "tp.batch" : "tp.single",
-					    IVSHMEM_RING_CONSUMER, 0, 1u << 18);
+					    IVSHMEM_RING_CONSUMER, 0, 1u << 18, 0);
 	uint8_t message[64];
 	uint64_t received = 0;
 
@@ -283,7 +182,7 @@ static double measure_small_throughput(struct bench *bench, struct ivshmem_regio
 
 	batched_mode = batched;
 	out = open_ring(region, batched ? "tp.batch" : "tp.single", IVSHMEM_RING_PRODUCER, 0,
-			1u << 18);
+			1u << 18, 0);
 	child = start_child(bench, small_consumer_child);
 	start = tool_now_ns();
 	while (sent < bench->small_messages) {
@@ -323,8 +222,9 @@ static int big_streaming; /* the 1 MiB ring is opened with IVSHMEM_RING_STREAMIN
 static void big_consumer_child(struct bench *bench)
 {
 	struct ivshmem_region *region = open_side(bench, 1);
-	struct ivshmem_ring *in = open_ring(region, big_streaming ? "tp.big.s" : "tp.big",
-					    IVSHMEM_RING_CONSUMER, 0, 8u << 20);
+	struct ivshmem_ring *in =
+	    open_ring(region, big_streaming ? "tp.big.s" : "tp.big", IVSHMEM_RING_CONSUMER, 0,
+		      8u << 20, big_streaming ? IVSHMEM_RING_STREAMING : 0);
 	uint8_t *destination = malloc(BIG_MESSAGE);
 
 	memset(destination, 0, BIG_MESSAGE);
@@ -357,7 +257,7 @@ static double measure_big_throughput(struct bench *bench, struct ivshmem_region 
 
 	big_streaming = streaming;
 	out = open_ring(region, streaming ? "tp.big.s" : "tp.big", IVSHMEM_RING_PRODUCER, 0,
-			8u << 20);
+			8u << 20, streaming ? IVSHMEM_RING_STREAMING : 0);
 	memset(source, 0x5a, BIG_MESSAGE);
 	child = start_child(bench, big_consumer_child);
 	start = tool_now_ns();
@@ -508,7 +408,7 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 			       .socket_messages = 400000,
 			       .json = options->json,
 			       .first_line = 1 };
-	struct latency_samples bare, ring, aligned, doorbell, eventfds;
+	struct latency_samples doorbell, eventfds;
 	struct ivshmem_open_options open_options;
 	struct ivshmem_region *region;
 	int pair[2];
@@ -534,10 +434,11 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 	open_options.peer_id = 0;
 	if (bench.flags == MAP_FAILED || ivshmem_open(bench.path, &open_options, &region))
 		return tool_fail("bench region", -1);
-	if (samples_init(&bare, bench.latency_rounds) ||
-	    samples_init(&ring, bench.latency_rounds) ||
-	    samples_init(&aligned, bench.latency_rounds) ||
-	    samples_init(&doorbell, bench.latency_rounds) ||
+	bench.handoff =
+	    mmap(NULL, HANDOFF_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (bench.handoff == MAP_FAILED)
+		return tool_fail("bench hand-off area", -1);
+	if (samples_init(&doorbell, bench.latency_rounds) ||
 	    samples_init(&eventfds, bench.latency_rounds))
 		return 1;
 	if (bench.json)
@@ -545,22 +446,8 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 	else
 		printf("%-40s %12s %-6s  %-28s %12s\n", "figure (2 processes, CPUs 0 and 1)",
 		       "value", "unit", "baseline (same run)", "value");
-	measure_cacheline(&bench, &bare);
-	measure_ring_latency(&bench, region, &ring);
-	latency_ring_flags = IVSHMEM_RING_LOW_LATENCY;
-	measure_ring_latency(&bench, region, &aligned);
-	latency_ring_flags = 0;
-	report(&bench, "one-way latency 64 B polled, p50", (double)samples_percentile(&ring, 50),
-	       "ns", "cache-line ping-pong p50", (double)samples_percentile(&bare, 50));
-	report(&bench, "one-way latency 64 B polled, p99", (double)samples_percentile(&ring, 99),
-	       "ns", "cache-line ping-pong p99", (double)samples_percentile(&bare, 99));
-	report(&bench, "one-way latency 64 B polled, p99.9",
-	       (double)samples_percentile(&ring, 99.9), "ns", "cache-line ping-pong p99.9",
-	       (double)samples_percentile(&bare, 99.9));
-	report(&bench, "same, low-latency ring, p50", (double)samples_percentile(&aligned, 50),
-	       "ns", "cache-line ping-pong p50", (double)samples_percentile(&bare, 50));
-	report(&bench, "same, low-latency ring, p99", (double)samples_percentile(&aligned, 99),
-	       "ns", "cache-line ping-pong p99", (double)samples_percentile(&bare, 99));
+	if (measure_latencies(&bench, region))
+		return 1;
 	double memcpy_hot = measure_memcpy(&bench, 1);
 	double memcpy_rotating = measure_memcpy(&bench, 8);
 	double memcpy_memory = measure_memcpy(&bench, 256);
@@ -602,9 +489,6 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 	       "ns", "eventfd round trip / 2, p99", (double)samples_percentile(&eventfds, 99));
 	if (bench.json)
 		printf("\n]\n");
-	samples_free(&bare);
-	samples_free(&ring);
-	samples_free(&aligned);
 	samples_free(&doorbell);
 	samples_free(&eventfds);
 	ivshmem_close(region);
