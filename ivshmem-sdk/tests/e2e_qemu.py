@@ -7,6 +7,8 @@ through sysfs resource2, polling), and a host process as a third peer on the fil
 Phase 2: ivshmem-doorbell through the SDK's doorbell server, the guest driver loaded:
 messages both ways, a doorbell wakes a reader blocked in the other VM, and a host
 process joins through the server as a third peer and talks to a VM both ways.
+Phase 3: one VM, a 2 GiB ivshmem-plain region whose BAR2 the firmware places above 4 GiB
+(write-back by its MTRRs): the driver's mapping is write-back, and messages cross it.
 
 Each VM prints "IVTEST <step> ok|fail" on its serial line; this script runs the host
 steps, waits for the markers, and always ends what it started. Prints TAP lines.
@@ -43,11 +45,11 @@ step() { # step NAME COMMAND...
     if "$@" > /tmp/out 2>&1; then echo "IVTEST $role.$name ok"; else echo "IVTEST $role.$name fail"; cat /tmp/out; fi
 }
 iv=/bin/ivshmem
-# pat_type BDF: the kernel's PAT record for BAR2 of BDF, while a process holds it mapped
-# (an ivshmem wait in the background), as "uncached" or "write-back"; also shows MTRRs.
+# pat_type BDF REGION: the kernel's PAT record for BAR2 of BDF, while a process holds it
+# mapped (an ivshmem recv waiting in the background), as "uncached" or "write-back".
 pat_type() {
     bar=$(sed -n 3p /sys/bus/pci/devices/$1/resource | cut -d' ' -f1)
-    $iv wait "$2" 1 --timeout 3000 > /dev/null 2>&1 &
+    $iv --peer 0 recv "$2" pat.hold --timeout 3000 > /dev/null 2>&1 &
     holder=$!
     sleep 1
     sed -n 's/^PAT: \[mem 0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\] \(.*\)$/\1 \2 \3/p' \
@@ -81,6 +83,20 @@ if [ "$phase" = 1 ]; then
         step send $iv --peer 1 send $R b2a hello-from-b --to 0
         step pingpong ivshmem-pingpong pong $R 1 0 200
     fi
+elif [ "$phase" = 3 ]; then
+    # A region too large for the 32-bit PCI hole: SeaBIOS places its 64-bit BAR above
+    # 4 GiB, where its MTRRs leave the default type, write-back. The driver's mapping must
+    # then be write-back in the kernel's PAT table, and the library must say so.
+    insmod /lib/modules/ivshmem_sdk.ko
+    R=wbregion
+    bdf=$(ls /sys/bus/pci/drivers/ivshmem_sdk | grep '^0000:')
+    bar=$(sed -n 3p /sys/bus/pci/devices/$bdf/resource | cut -d' ' -f1)
+    echo "IVTEST a.bar2 $bar"
+    pat=$(pat_type $bdf $R)
+    echo "IVTEST a.pat_type ${pat:-none}"
+    step wb sh -c "cat /proc/mtrr; $iv list; [ $((bar)) -ge $((0x100000000)) ] && [ '$pat' = write-back ] && $iv list | grep -E 'wbregion +0 +0 +driver +write-back\\* '"
+    step recv sh -c "$iv --peer 0 recv $R h2a --timeout 60000 | grep -qx hello-through-write-back"
+    step send $iv --peer 0 send $R a2h hello-from-write-back --to 2
 else
     insmod /lib/modules/ivshmem_sdk.ko
     R=doorbellregion
@@ -382,10 +398,41 @@ def main():
             vm.stop()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=5)
+
+        # Phase 3: a region above 4 GiB, mapped write-back by the driver. The file is
+        # sparse: only the pages the header and rings touch take memory.
+        large = "/dev/shm/%s-wb" % tag
+        subprocess.run([host_tool, "init", "wbregion", "2G", "--path", large], check=True,
+                       capture_output=True)
+        vm = Vm(out, "wb-a", vmlinuz, initrd, "ivrole=a ivphase=3",
+                ["-object", "memory-backend-file,id=wbmem,size=2G,share=on,mem-path=" + large,
+                 "-device", "ivshmem-plain,memdev=wbmem"])
+        started.append(vm)
+        host_wb = None
+        if wait_for([vm], r"^IVTEST a\.wb ", args.timeout):
+            host_wb = subprocess.run([host_tool, "--peer", "2", "send", large, "h2a",
+                                      "hello-through-write-back", "--to", "0"],
+                                     capture_output=True, text=True)
+            answer = subprocess.run([host_tool, "--peer", "2", "recv", large, "a2h",
+                                     "--timeout", "60000"], capture_output=True, text=True)
+        wait_for([vm], r"^IVTEST a\.done", 60)
+        bar = re.search(r"^IVTEST a\.bar2 (\S+)", vm.text(), re.M)
+        pat = re.search(r"^IVTEST a\.pat_type (\S+)", vm.text(), re.M)
+        verdicts(vm, "a", {"wb": "a 2 GiB region's BAR2 lies above 4 GiB (%s) and the driver "
+                           "maps it write-back (kernel PAT: %s); ivshmem list says write-back"
+                           % (bar.group(1) if bar else "?", pat.group(1) if pat else "?"),
+                           "recv": "receives the host's message through the write-back "
+                           "mapping"}, "e2e ivshmem-plain, write-back", results)
+        results.append((host_wb is not None and host_wb.returncode == 0 and
+                        answer.returncode == 0 and
+                        answer.stdout.strip() == "hello-from-write-back",
+                        "e2e ivshmem-plain, write-back: the host reads the VM's answer from "
+                        "the backing file"))
+        vm.stop()
     finally:
         for vm in started:
             vm.stop()
-        for path in (plain, "/dev/shm/%s-doorbell" % tag):
+        for path in (plain, "/dev/shm/%s-doorbell" % tag, "/dev/shm/%s-wb" % tag):
             if os.path.exists(path):
                 os.unlink(path)
     failed = 0
