@@ -25,12 +25,21 @@ static uint64_t *publish_word(const struct ivshmem_ring *ring, uint64_t position
 			    sizeof(struct layout_record));
 }
 
+static inline uint64_t cached_publish_mix(struct ivshmem_ring *ring, uint64_t position)
+{
+	if (ring->mix_position != position) {
+		ring->mix_value = publish_mix(position);
+		ring->mix_position = position;
+	}
+	return ring->mix_value;
+}
+
 /* The end of the batch published at position, read from its first record; 0 if none is
  * (the word is stale, half a payload, or hostile: it must decode into the next lap). */
-static uint64_t inband_end(const struct ivshmem_ring *ring, uint64_t position)
+static inline uint64_t inband_end(struct ivshmem_ring *ring, uint64_t position)
 {
-	uint64_t end =
-	    __atomic_load_n(publish_word(ring, position), __ATOMIC_ACQUIRE) ^ publish_mix(position);
+	uint64_t end = __atomic_load_n(publish_word(ring, position), __ATOMIC_ACQUIRE) ^
+		       cached_publish_mix(ring, position);
 
 	return end % LAYOUT_CACHE_LINE == 0 && end - position - 1 < ring->capacity ? end : 0;
 }
@@ -91,6 +100,7 @@ static int ring_attach(struct ivshmem_ring *ring, const struct layout_channel *c
 	ring->capacity = capacity;
 	ring->max_message = capacity / 2 - ring->header_bytes;
 	ring->vector = channel->vector;
+	ring->mix_position = UINT64_MAX; /* positions are multiples of 8: none matches */
 	head = __atomic_load_n(&control->head, __ATOMIC_ACQUIRE);
 	tail = __atomic_load_n(&control->tail, __ATOMIC_ACQUIRE);
 	/* A producer that died between a batch's publish word and the shared head leaves
@@ -348,7 +358,8 @@ IVSHMEM_EXPORT int ivshmem_ring_publish(struct ivshmem_ring *ring)
 	/* One store publishes the whole batch to a consumer polling its first record. */
 	if (ring->inband)
 		__atomic_store_n(publish_word(ring, ring->published_head),
-				 ring->reserve_head ^ publish_mix(ring->published_head),
+				 ring->reserve_head ^
+				     cached_publish_mix(ring, ring->published_head),
 				 __ATOMIC_RELEASE);
 	__atomic_exchange_n(&ring->control->head, ring->reserve_head, __ATOMIC_SEQ_CST);
 	ring->published_head = ring->reserve_head;
@@ -356,43 +367,13 @@ IVSHMEM_EXPORT int ivshmem_ring_publish(struct ivshmem_ring *ring)
 	return 0;
 }
 
-/* The common case of a low-latency ring in one pass: one message, no batch open, room
- * without wrapping. Writes what reserve, commit and publish would write, in the order a
- * polling consumer needs (payload and header, then the publish word, then the head), with
- * a third of their instructions: at these latencies the path length is what is left to
- * save (measured: 385 instructions per send and receive through the general calls, 246
- * here). Returns false, touching nothing, when the general path must decide. */
-static bool send_inband_fast(struct ivshmem_ring *ring, const void *message, size_t length)
-{
-	uint64_t head = ring->reserve_head;
-	uint64_t position = head & (ring->capacity - 1);
-	uint64_t need = record_bytes(ring, length);
-	struct layout_record *record;
-
-	if (!ring->inband || ring->role != IVSHMEM_RING_PRODUCER || ring->reserved ||
-	    head != ring->published_head || length > ring->max_message ||
-	    need > ring->capacity - position || !producer_has_room(ring, need))
-		return false;
-	record = (struct layout_record *)(ring->data + position);
-	if (length)
-		copy_into_ring(ring, (uint8_t *)record + RECORD_INBAND_HEADER, message, length);
-	record->length = (uint32_t)length;
-	record->kind = RECORD_MESSAGE;
-	__atomic_store_n(publish_word(ring, head), (head + need) ^ publish_mix(head),
-			 __ATOMIC_RELEASE);
-	__atomic_exchange_n(&ring->control->head, head + need, __ATOMIC_SEQ_CST);
-	ring->reserve_head = ring->published_head = head + need;
-	wake_peer(ring, &ring->control->consumer_waiting);
-	return true;
-}
-
-IVSHMEM_EXPORT int ivshmem_ring_send(struct ivshmem_ring *ring, const void *message, size_t length)
+/* General send: reserve, copy, commit, publish. */
+static __attribute__((noinline)) int send_general(struct ivshmem_ring *ring, const void *message,
+						  size_t length)
 {
 	void *buffer;
 	int error;
 
-	if (ring && (message || !length) && send_inband_fast(ring, message, length))
-		return 0;
 	if (length && !message)
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "ring_send: null message");
 	error = ivshmem_ring_reserve(ring, length, &buffer);
@@ -402,6 +383,40 @@ IVSHMEM_EXPORT int ivshmem_ring_send(struct ivshmem_ring *ring, const void *mess
 		copy_into_ring(ring, buffer, message, length);
 	ivshmem_ring_commit(ring, length);
 	return ivshmem_ring_publish(ring);
+}
+
+/* The common case of a low-latency ring is done here in one pass: one message, no batch
+ * open, room without wrapping. It writes what reserve, commit and publish would write, in
+ * the order a polling consumer needs (payload and header, then the publish word, then the
+ * head), and leaves everything else to send_general. Measured with callgrind, a send and
+ * receive pair costs 257 instructions this way against 385 through the general calls,
+ * about 5 ns of the 12-17 ns the library adds to a 64-byte hand-off between close cores. */
+IVSHMEM_EXPORT int ivshmem_ring_send(struct ivshmem_ring *ring, const void *message, size_t length)
+{
+	uint64_t head, position, need;
+	struct layout_record *record;
+
+	if (!ring || !ring->inband || ring->role != IVSHMEM_RING_PRODUCER || ring->reserved ||
+	    (length && !message))
+		return send_general(ring, message, length);
+	head = ring->reserve_head;
+	position = head & (ring->capacity - 1);
+	need = record_bytes(ring, length);
+	if (head != ring->published_head || length > ring->max_message ||
+	    need > ring->capacity - position || !producer_has_room(ring, need))
+		return send_general(ring, message, length);
+	record = (struct layout_record *)(ring->data + position);
+	if (length)
+		copy_into_ring(ring, (uint8_t *)record + RECORD_INBAND_HEADER, message, length);
+	record->length = (uint32_t)length;
+	record->kind = RECORD_MESSAGE;
+	__atomic_store_n(publish_word(ring, head), (head + need) ^ cached_publish_mix(ring, head),
+			 __ATOMIC_RELEASE);
+	__atomic_exchange_n(&ring->control->head, head + need, __ATOMIC_SEQ_CST);
+	ring->reserve_head = ring->published_head = head + need;
+	wake_peer(ring, &ring->control->consumer_waiting);
+	cached_publish_mix(ring, head + need); /* the next send's, while the consumer reads */
+	return 0;
 }
 
 static int consumer_refresh_head(struct ivshmem_ring *ring)
@@ -542,45 +557,9 @@ IVSHMEM_EXPORT int ivshmem_ring_release(struct ivshmem_ring *ring)
 	return 0;
 }
 
-/* The receiving half of send_inband_fast: a low-latency consumer with nothing peeked and
- * no reset asked for polls the next record's publish word; a well-formed message that fits
- * the buffer is copied and released here. Anything else (a batch already seen, padding, a
- * hostile record, a small buffer) is left to the general path: returns 1 then. */
-static int recv_inband_fast(struct ivshmem_ring *ring, void *buffer, size_t capacity,
-			    size_t *length_out)
-{
-	uint64_t cursor = ring->read_cursor;
-	uint64_t position = cursor & (ring->capacity - 1);
-	const struct layout_record *record;
-	uint64_t end, need;
-	uint32_t length;
-
-	if (!ring->inband || ring->role != IVSHMEM_RING_CONSUMER || cursor != ring->cached_head ||
-	    cursor != ring->released_tail ||
-	    __atomic_load_n(&ring->control->reset_request, __ATOMIC_ACQUIRE) !=
-		ring->reset_acknowledged)
-		return 1;
-	end = inband_end(ring, cursor);
-	if (!end) {
-		prefetch_next_record(ring, LAYOUT_CACHE_LINE);
-		return IVSHMEM_ERR_EMPTY;
-	}
-	record = (const struct layout_record *)(ring->data + position);
-	length = load_relaxed_u32(&record->length);
-	need = record_bytes(ring, length);
-	if (load_relaxed_u32(&record->kind) != RECORD_MESSAGE || length > ring->max_message ||
-	    length > capacity || need > end - cursor || need > ring->capacity - position)
-		return 1;
-	if (length)
-		memcpy(buffer, (const uint8_t *)record + RECORD_INBAND_HEADER, length);
-	*length_out = length;
-	ring->cached_head = end;
-	ring->read_cursor = cursor + need;
-	return ivshmem_ring_release(ring);
-}
-
-IVSHMEM_EXPORT int ivshmem_ring_recv(struct ivshmem_ring *ring, void *buffer, size_t capacity,
-				     size_t *length_out)
+/* General receive: peek, copy, release. */
+static __attribute__((noinline)) int recv_general(struct ivshmem_ring *ring, void *buffer,
+						  size_t capacity, size_t *length_out)
 {
 	uint64_t cursor_before;
 	const void *message;
@@ -589,9 +568,6 @@ IVSHMEM_EXPORT int ivshmem_ring_recv(struct ivshmem_ring *ring, void *buffer, si
 
 	if (!ring || (capacity && !buffer) || !length_out)
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "ring_recv: null argument");
-	error = recv_inband_fast(ring, buffer, capacity, length_out);
-	if (error <= 0)
-		return error;
 	cursor_before = ring->read_cursor;
 	error = ivshmem_ring_peek(ring, &message, &length);
 	if (error)
@@ -605,6 +581,47 @@ IVSHMEM_EXPORT int ivshmem_ring_recv(struct ivshmem_ring *ring, void *buffer, si
 	memcpy(buffer, message, length);
 	*length_out = length;
 	return ivshmem_ring_release(ring);
+}
+
+/* The receiving half of ivshmem_ring_send's one pass: a low-latency consumer with nothing
+ * peeked and no reset asked for polls the next record's publish word; a well-formed message
+ * that fits the buffer is copied and released here. Anything else (a batch already seen,
+ * padding, a hostile record, a small buffer, bad arguments) goes to recv_general. */
+IVSHMEM_EXPORT int ivshmem_ring_recv(struct ivshmem_ring *ring, void *buffer, size_t capacity,
+				     size_t *length_out)
+{
+	const struct layout_record *record;
+	uint64_t cursor, position, end, need;
+	uint32_t length;
+
+	if (!ring || !ring->inband || ring->role != IVSHMEM_RING_CONSUMER || !length_out ||
+	    (capacity && !buffer))
+		return recv_general(ring, buffer, capacity, length_out);
+	cursor = ring->read_cursor;
+	if (cursor != ring->cached_head || cursor != ring->released_tail ||
+	    __atomic_load_n(&ring->control->reset_request, __ATOMIC_ACQUIRE) !=
+		ring->reset_acknowledged)
+		return recv_general(ring, buffer, capacity, length_out);
+	end = inband_end(ring, cursor);
+	if (!end) {
+		prefetch_next_record(ring, LAYOUT_CACHE_LINE);
+		return IVSHMEM_ERR_EMPTY;
+	}
+	position = cursor & (ring->capacity - 1);
+	record = (const struct layout_record *)(ring->data + position);
+	length = load_relaxed_u32(&record->length);
+	need = record_bytes(ring, length);
+	if (load_relaxed_u32(&record->kind) != RECORD_MESSAGE || length > ring->max_message ||
+	    length > capacity || need > end - cursor || need > ring->capacity - position)
+		return recv_general(ring, buffer, capacity, length_out);
+	if (length)
+		memcpy(buffer, (const uint8_t *)record + RECORD_INBAND_HEADER, length);
+	*length_out = length;
+	ring->cached_head = end;
+	ring->read_cursor = ring->released_tail = cursor + need;
+	__atomic_exchange_n(&ring->control->tail, cursor + need, __ATOMIC_SEQ_CST);
+	wake_peer(ring, &ring->control->producer_waiting);
+	return 0;
 }
 
 bool ring_ready(struct ivshmem_ring *ring, uint64_t total)

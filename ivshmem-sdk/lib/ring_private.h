@@ -36,6 +36,10 @@ struct ivshmem_ring {
 	uint32_t reset_acknowledged;
 	uint32_t spin_iterations;
 	bool streaming; /* IVSHMEM_RING_STREAMING: large sends bypass the caches */
+	/* publish_mix(mix_position), kept because a poller asks for the same position again
+	 * and again (and a producer for the head it just reached): ~12 instructions each. */
+	uint64_t mix_position;
+	uint64_t mix_value;
 	/* The other end's owner as waits last judged it (see other_end_gone). */
 	uint32_t watched_owner;
 	uint64_t watched_epoch;
