@@ -2,10 +2,11 @@
 /*
  * The latency part of `ivshmem bench`: polled one-way latency of 64-byte messages.
  *
- * Four kinds of round trip run between the same two processes in interleaved blocks: a
- * bare cache-line ping-pong (the baseline), a default ring, a low-latency ring, and the
- * same 64-byte hand-off written without the library (payload and a polled sequence word,
- * two cache lines, as a low-latency record has). Interleaving matters on a virtual machine:
+ * Five kinds of round trip run between the same two processes in interleaved blocks: a
+ * bare cache-line ping-pong (the baseline), a default ring, a low-latency ring (both of
+ * 64 KiB), a low-latency ring of 256 bytes, and the same 64-byte hand-off written without
+ * the library (payload and a polled sequence word, two cache lines, as a low-latency
+ * record has). Interleaving matters on a virtual machine:
  * its vCPUs move between host cores, which changes one cache-line hand-off from about 25 to
  * about 250 ns here; measured one after the other, the kinds would see different machines.
  * The hand-off without the library tells how much of a ring's figure is the two lines
@@ -30,11 +31,23 @@
 #define HANDOFF_RECORD	 128
 #define HANDOFF_SEQUENCE 8  /* offset of the polled word in a hand-off record */
 #define HANDOFF_PAYLOAD	 16 /* offset of the payload, as in a low-latency record */
-#define LATENCY_CAPACITY 65536
 
 _Static_assert(2 * HANDOFF_SLOTS * HANDOFF_RECORD == HANDOFF_BYTES, "hand-off area size");
 
-enum latency_kind { KIND_BARE, KIND_RING, KIND_LOW_LATENCY, KIND_HANDOFF, KINDS };
+enum latency_kind { KIND_BARE, KIND_RING, KIND_LOW_LATENCY, KIND_SMALL, KIND_HANDOFF, KINDS };
+
+/* The rings of the three ring kinds: default and low-latency of 64 KiB, and a low-latency
+ * ring of 256 bytes (two records), whose lines stay hot in both cores' caches as the
+ * ping-pong's line does; a 64 KiB ring cycles through 512 records. */
+#define RING_KINDS 3
+static const struct {
+	const char *request, *response;
+	uint32_t capacity, flags;
+} ring_kinds[RING_KINDS] = {
+	{ "lat.req", "lat.rsp", 65536, 0 },
+	{ "lat.req.al", "lat.rsp.al", 65536, IVSHMEM_RING_LOW_LATENCY },
+	{ "lat.req.s", "lat.rsp.s", 256, IVSHMEM_RING_LOW_LATENCY },
+};
 
 static uint64_t ticks(void)
 {
@@ -46,53 +59,49 @@ static uint64_t ticks(void)
 #endif
 }
 
-/* The two rings of each kind: requests from side 0, responses from side 1. */
+/* The two rings of each ring kind: requests from side 0, responses from side 1. */
 struct latency_rings {
-	struct ivshmem_ring *out[2];
-	struct ivshmem_ring *in[2];
+	struct ivshmem_ring *out[RING_KINDS];
+	struct ivshmem_ring *in[RING_KINDS];
 };
 
 static void open_latency_rings(struct ivshmem_region *region, int side, struct latency_rings *rings)
 {
-	static const char *const requests[2] = { "lat.req", "lat.req.al" };
-	static const char *const responses[2] = { "lat.rsp", "lat.rsp.al" };
-
-	for (int low_latency = 0; low_latency < 2; low_latency++) {
-		uint32_t flags = low_latency ? IVSHMEM_RING_LOW_LATENCY : 0;
+	for (int kind = 0; kind < RING_KINDS; kind++) {
 		struct ivshmem_ring *request =
-		    open_ring(region, requests[low_latency],
+		    open_ring(region, ring_kinds[kind].request,
 			      side == 0 ? IVSHMEM_RING_PRODUCER : IVSHMEM_RING_CONSUMER, 0,
-			      LATENCY_CAPACITY, flags);
+			      ring_kinds[kind].capacity, ring_kinds[kind].flags);
 		struct ivshmem_ring *response =
-		    open_ring(region, responses[low_latency],
+		    open_ring(region, ring_kinds[kind].response,
 			      side == 0 ? IVSHMEM_RING_CONSUMER : IVSHMEM_RING_PRODUCER, 1,
-			      LATENCY_CAPACITY, flags);
+			      ring_kinds[kind].capacity, ring_kinds[kind].flags);
 
-		rings->out[low_latency] = side == 0 ? request : response;
-		rings->in[low_latency] = side == 0 ? response : request;
+		rings->out[kind] = side == 0 ? request : response;
+		rings->in[kind] = side == 0 ? response : request;
 	}
 }
 
 static void close_latency_rings(struct latency_rings *rings)
 {
-	for (int i = 0; i < 2; i++) {
-		ivshmem_ring_close(rings->out[i]);
-		ivshmem_ring_close(rings->in[i]);
+	for (int kind = 0; kind < RING_KINDS; kind++) {
+		ivshmem_ring_close(rings->out[kind]);
+		ivshmem_ring_close(rings->in[kind]);
 	}
 }
 
-static void ring_round(struct latency_rings *rings, int low_latency, int side, uint8_t *message)
+static void ring_round(struct latency_rings *rings, int ring_kind, int side, uint8_t *message)
 {
 	size_t length;
 
 	if (side == 1) {
-		while (ivshmem_ring_recv(rings->in[low_latency], message, MESSAGE, &length) != 0)
+		while (ivshmem_ring_recv(rings->in[ring_kind], message, MESSAGE, &length) != 0)
 			relax();
 	}
-	while (ivshmem_ring_send(rings->out[low_latency], message, MESSAGE) != 0)
+	while (ivshmem_ring_send(rings->out[ring_kind], message, MESSAGE) != 0)
 		relax();
 	if (side == 0) {
-		while (ivshmem_ring_recv(rings->in[low_latency], message, MESSAGE, &length) != 0)
+		while (ivshmem_ring_recv(rings->in[ring_kind], message, MESSAGE, &length) != 0)
 			relax();
 	}
 }
@@ -138,7 +147,8 @@ static void round_trip(struct bench *bench, struct latency_rings *rings, enum la
 		break;
 	case KIND_RING:
 	case KIND_LOW_LATENCY:
-		ring_round(rings, kind == KIND_LOW_LATENCY, side, message);
+	case KIND_SMALL:
+		ring_round(rings, kind - KIND_RING, side, message);
 		break;
 	case KIND_HANDOFF:
 		if (side == 1)
@@ -255,6 +265,11 @@ int measure_latencies(struct bench *bench, struct ivshmem_region *region)
 	       "cache-line ping-pong p99", P(KIND_BARE, 99));
 	report(bench, "same, low-latency ring, mean of 99%",
 	       trimmed_mean(&samples[KIND_LOW_LATENCY]) * ns, "ns", "cache-line ping-pong, same",
+	       trimmed_mean(&samples[KIND_BARE]) * ns);
+	report(bench, "256 B low-latency ring, p50", P(KIND_SMALL, 50), "ns",
+	       "cache-line ping-pong p50", P(KIND_BARE, 50));
+	report(bench, "256 B low-latency ring, mean of 99%",
+	       trimmed_mean(&samples[KIND_SMALL]) * ns, "ns", "cache-line ping-pong, same",
 	       trimmed_mean(&samples[KIND_BARE]) * ns);
 	report(bench, "64 B hand-off without library, p50", P(KIND_HANDOFF, 50), "ns",
 	       "cache-line ping-pong p50", P(KIND_BARE, 50));
