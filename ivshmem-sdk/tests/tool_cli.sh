@@ -89,6 +89,10 @@ fi
 expect_error "init refuses to overwrite a layout" "already exists: .*force" "$IV" init "$tag" 1M
 expect_error "unknown command" "unknown command" "$IV" frobnicate
 expect_error "bad peer id" "bad option" "$IV" --peer 99 list
+expect_error "bench on one CPU is refused" "needs two CPUs and this process may run on 1" taskset -c 0 "$IV" bench --quick
+expect_error "bench --cpus with one CPU twice" "two different CPU numbers" "$IV" bench --cpus 0,0
+expect_error "bench --cpus with one number" "two different CPU numbers.*got .1,." "$IV" bench --cpus 1,
+expect_error "bench --cpus with a CPU this process cannot use" "CPU 4095 is not available" "$IV" bench --cpus 0,4095
 expect_error "ring to a peer id out of range" "invalid argument: .*peer 40" "$IV" ring "$tag" 40 0
 
 # The doorbell server and two host clients speaking its protocol through libivshmem.

@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,77 @@
 #define REGION_BYTES (32u << 20)
 #define BIG_MESSAGE  (1u << 20)
 
-static void pin_to(int cpu)
+/* The CPUs of side 0 (the parent) and side 1 (the child): the first two this process may
+ * run on, or --cpus A,B. */
+static int bench_cpus[2];
+
+static void pin_to(int side)
 {
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
-	CPU_SET(cpu % (int)sysconf(_SC_NPROCESSORS_ONLN), &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	CPU_SET(bench_cpus[side], &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+		/* checked when the CPUs were chosen; a hotplug since is the only way here */
+		perror("ivshmem bench: sched_setaffinity");
+		_exit(1);
+	}
+}
+
+/* Polled figures need both sides running at once, on two CPUs of their own: two
+ * processes spinning on one CPU measure the scheduler's time slice instead. */
+static int choose_cpus(const char *requested)
+{
+	cpu_set_t allowed;
+	int found = 0;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+		perror("ivshmem bench: sched_getaffinity");
+		return -1;
+	}
+	if (requested) {
+		char *end;
+		long a = strtol(requested, &end, 10), b = -1;
+		bool well_formed =
+		    end != requested && *end == ',' && end[1] >= '0' && end[1] <= '9';
+
+		if (well_formed) {
+			b = strtol(end + 1, &end, 10);
+			well_formed = *end == '\0';
+		}
+		if (!well_formed || a < 0 || a == b) {
+			fprintf(stderr,
+				"ivshmem bench: --cpus wants two different CPU numbers, "
+				"e.g. --cpus 2,3 (got '%s')\n",
+				requested);
+			return -1;
+		}
+		for (int side = 0; side < 2; side++) {
+			long cpu = side ? b : a;
+
+			if (cpu >= CPU_SETSIZE || !CPU_ISSET((int)cpu, &allowed)) {
+				fprintf(stderr,
+					"ivshmem bench: CPU %ld is not available to this process "
+					"(offline, or outside its affinity mask)\n",
+					cpu);
+				return -1;
+			}
+		}
+		bench_cpus[0] = (int)a;
+		bench_cpus[1] = (int)b;
+		return 0;
+	}
+	for (int cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++)
+		if (CPU_ISSET(cpu, &allowed))
+			bench_cpus[found++] = cpu;
+	if (found < 2) {
+		fprintf(stderr,
+			"ivshmem bench: needs two CPUs and this process may run on %d: "
+			"polled figures need both sides running at once\n",
+			found);
+		return -1;
+	}
+	return 0;
 }
 
 /* A side that dies would leave the other spinning for ever: end the benchmark instead. */
@@ -52,7 +117,7 @@ static void on_child_exit(int signal_number)
 	}
 }
 
-/* Runs child_main in a second process on CPU 1 while the caller runs on CPU 0. */
+/* Runs child_main in a second process on side 1's CPU while the caller runs on side 0's. */
 pid_t start_child(struct bench *bench, void (*child_main)(struct bench *))
 {
 	pid_t child;
@@ -411,17 +476,25 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 	struct latency_samples doorbell, eventfds;
 	struct ivshmem_open_options open_options;
 	struct ivshmem_region *region;
+	const char *cpus = NULL;
+	char heading[64];
 	int pair[2];
 
-	if (argc == 2 && strcmp(argv[1], "--quick") == 0) {
-		bench.latency_rounds /= 10;
-		bench.small_messages /= 10;
-		bench.big_messages /= 10;
-		bench.socket_messages /= 10;
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: ivshmem bench [--quick]\n");
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0) {
+			bench.latency_rounds = 20000;
+			bench.small_messages = 400000;
+			bench.big_messages = 200;
+			bench.socket_messages = 40000;
+		} else if (strcmp(argv[i], "--cpus") == 0 && i + 1 < argc) {
+			cpus = argv[++i];
+		} else {
+			fprintf(stderr, "usage: ivshmem bench [--quick] [--cpus A,B]\n");
+			return 2;
+		}
 	}
+	if (choose_cpus(cpus))
+		return 1;
 	signal(SIGCHLD, on_child_exit);
 	bench.flags = mmap(NULL, sizeof(*bench.flags), PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -443,9 +516,11 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 		return 1;
 	if (bench.json)
 		printf("[");
-	else
-		printf("%-40s %12s %-6s  %-28s %12s\n", "figure (2 processes, CPUs 0 and 1)",
-		       "value", "unit", "baseline (same run)", "value");
+	snprintf(heading, sizeof(heading), "figure (2 processes, CPUs %d and %d)", bench_cpus[0],
+		 bench_cpus[1]);
+	if (!bench.json)
+		printf("%-40s %12s %-6s  %-28s %12s\n", heading, "value", "unit",
+		       "baseline (same run)", "value");
 	if (measure_latencies(&bench, region))
 		return 1;
 	double memcpy_hot = measure_memcpy(&bench, 1);

@@ -21,7 +21,8 @@ static const char usage_text[] =
     "  ring REGION PEER VECTOR           ring a doorbell\n"
     "  wait REGION VECTOR [--timeout MS] wait for this peer's doorbell\n"
     "  ping REGION --to PEER [--serve] [--count N] [--size BYTES] [--poll]\n"
-    "  bench [--quick]                   throughput and latency against baselines\n"
+    "  bench [--quick] [--cpus A,B]      throughput and latency against baselines, on\n"
+    "                                    CPUs A and B (default: the first two allowed)\n"
     "REGION is a region name, a PCI address, shm:NAME, server:SOCKET or a path.\n";
 
 int tool_fail(const char *what, int error)
