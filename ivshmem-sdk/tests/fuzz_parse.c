@@ -2,7 +2,8 @@
 /*
  * libFuzzer target: a valid region with a ring full of messages and a mailbox, then the
  * input patches arbitrary bytes anywhere in it (as a hostile peer could), then every
- * reader runs: header validation, channel lookup and listing, ring consumption, mailbox
+ * reader runs: header validation, channel lookup and listing, ring consumption (a default
+ * ring through peek, a low-latency one through recv's one-pass path and peek), mailbox
  * reads, the peer table. Any out-of-bounds access is a bug the sanitizers report.
  */
 #include <stdlib.h>
@@ -48,6 +49,19 @@ static void populate(uint8_t *memory)
 	if (ivshmem_ring_open(region, "r", IVSHMEM_RING_PRODUCER, &options, &ring) == 0) {
 		for (unsigned i = 0; i < 40; i++)
 			ivshmem_ring_send(ring, memory, 13 * i % 300);
+		ivshmem_ring_close(ring);
+	}
+	/* A low-latency ring: single sends (recv's one-pass path) and a batch of three. */
+	options.flags = IVSHMEM_RING_LOW_LATENCY;
+	if (ivshmem_ring_open(region, "l", IVSHMEM_RING_PRODUCER, &options, &ring) == 0) {
+		void *slot;
+
+		for (unsigned i = 0; i < 12; i++)
+			ivshmem_ring_send(ring, memory, 29 * i % 200);
+		for (unsigned i = 0; i < 3; i++)
+			if (ivshmem_ring_reserve(ring, 40 + i, &slot) == 0)
+				ivshmem_ring_commit(ring, 40 + i);
+		ivshmem_ring_publish(ring);
 		ivshmem_ring_close(ring);
 	}
 	if (ivshmem_mailbox_open(region, "m", 64, &mailbox) == 0) {
@@ -102,6 +116,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		ivshmem_ring_release(ring);
+		ivshmem_ring_close(ring);
+	}
+	if (ivshmem_ring_open(region, "l", IVSHMEM_RING_CONSUMER, NULL, &ring) == 0) {
+		for (int i = 0; i < 100; i++) {
+			const void *message;
+			size_t length;
+			int error = i % 3 ? ivshmem_ring_recv(ring, buffer, sizeof(buffer), &length)
+					  : ivshmem_ring_peek(ring, &message, &length);
+
+			if (error == IVSHMEM_ERR_BUFFER_TOO_SMALL)
+				continue;
+			if (error != 0)
+				break;
+			if (length > ivshmem_ring_max_message(ring) || length > sizeof(buffer))
+				abort();
+			if (i % 3 == 0) {
+				memcpy(buffer, message, length);
+				ivshmem_ring_release(ring);
+			}
+		}
 		ivshmem_ring_close(ring);
 	}
 	if (ivshmem_mailbox_open(region, "m", 0, &mailbox) == 0) {
