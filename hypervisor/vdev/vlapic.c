@@ -30,40 +30,11 @@
  *    one-shot. timer_fired counts every expiry, masked or not.
  */
 #include "vdev/vlapic.h"
+#include "vdev/vlapic_regs.h"
 
 #include "debug/log.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-
-#define APIC_PAGE_SIZE 0x1000u
-#define APIC_REGS      64u /* registers 0x000-0x3f0 */
-
-/* IA32_APIC_BASE: the address bits (12..51, MAXPHYADDR taken as 52). */
-#define APIC_BASE_ADDR_MASK 0x000ffffffffff000ull
-
-#define VER_EOI_SUPPRESS   (1u << 24)
-#define SVR_ENABLE	   (1u << 8)
-#define SVR_EOI_SUPPRESS   (1u << 12)
-#define SVR_WRITABLE	   (0x3ffu | ((VLAPIC_VERSION & VER_EOI_SUPPRESS) ? SVR_EOI_SUPPRESS : 0))
-#define LVT_VECTOR	   0xffu
-#define LVT_MASKED	   (1u << 16)
-#define LVT_DELIVERY(v)	   (((v) >> 8) & 7u)
-#define LVT_TIMER_MODE(v)  (((v) >> 17) & 3u)
-#define TIMER_PERIODIC	   1u
-#define TIMER_TSC_DEADLINE 2u
-#define ICR_WRITABLE	   0x000ccfffu /* vector, mode, dest mode, level, trigger, shorthand */
-#define ICR_STATUS	   (1u << 12)
-#define ICR_LOGICAL	   (1u << 11)
-#define ICR_ASSERT	   (1u << 14)
-#define ICR_LEVEL	   (1u << 15)
-#define ICR_SHORTHAND(v)   (((v) >> 18) & 3u)
-#define ESR_SEND_ILLEGAL   (1u << 5)
-#define ESR_RECV_ILLEGAL   (1u << 6)
-#define ESR_ILLEGAL_REG	   (1u << 7)
-#define FIRST_LEGAL_VECTOR 16u
-#define VECTOR_BIT(v)	   (1u << ((v)&31))
-
-enum apic_mode { MODE_DISABLED, MODE_XAPIC, MODE_X2APIC, MODE_INVALID };
 
 /* Who may touch a register: xAPIC read/write, x2APIC read/write. */
 enum { XR = 1, XW = 2, X2R = 4, X2W = 8 };
@@ -105,15 +76,6 @@ static const struct apic_reg apic_regs[APIC_REGS] = {
 	[APIC_SELF_IPI >> 4] = { X2W, 0xff, 0 },
 };
 
-/*
- * Registers are read with relaxed atomics: IRR, TMR, ESR state and the LVT
- * error entry are also read or written by vlapic_accept() on other CPUs.
- */
-static uint32_t reg_get(const struct vlapic *vl, uint32_t offset)
-{
-	return __atomic_load_n(&vl->page[offset >> 2], __ATOMIC_RELAXED);
-}
-
 static void reg_set(struct vlapic *vl, uint32_t offset, uint32_t value)
 {
 	__atomic_store_n(&vl->page[offset >> 2], value, __ATOMIC_RELAXED);
@@ -136,30 +98,6 @@ static int highest_vector(const struct vlapic *vl, uint32_t base)
 			return i * 32 + 31 - __builtin_clz(word);
 	}
 	return -1;
-}
-
-static uint64_t apic_base_get(const struct vlapic *vl)
-{
-	return __atomic_load_n(&vl->apic_base, __ATOMIC_RELAXED);
-}
-
-static enum apic_mode mode_of(uint64_t apic_base)
-{
-	bool enabled = apic_base & APIC_BASE_ENABLE, extd = apic_base & APIC_BASE_EXTD;
-
-	if (!enabled)
-		return extd ? MODE_INVALID : MODE_DISABLED;
-	return extd ? MODE_X2APIC : MODE_XAPIC;
-}
-
-static enum apic_mode apic_mode(const struct vlapic *vl)
-{
-	return mode_of(apic_base_get(vl));
-}
-
-static bool software_enabled(const struct vlapic *vl)
-{
-	return reg_get(vl, APIC_SVR) & SVR_ENABLE;
 }
 
 /* Software disable and reset set every LVT mask bit (CMCI is absent). */
@@ -744,49 +682,6 @@ uint32_t vlapic_read_reg(const struct vlapic *vl, uint32_t offset)
 	if (offset == APIC_TIMER_CCR)
 		return timer_current_count(vl, env_now(vl));
 	return reg_get(vl, offset);
-}
-
-bool vlapic_matches_destination(const struct vlapic *vl, uint32_t dest, bool logical,
-				bool x2apic_dest)
-{
-	enum apic_mode mode = apic_mode(vl);
-	uint32_t ldr = reg_get(vl, APIC_LDR), ldr8, cluster;
-
-	if (mode == MODE_X2APIC) {
-		/* An 8-bit xAPIC-format broadcast still reaches x2APIC CPUs. */
-		if (dest == (x2apic_dest ? 0xffffffffu : 0xffu))
-			return true;
-		if (!logical)
-			return dest == vl->apic_id;
-		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
-	}
-	if (mode != MODE_XAPIC)
-		return false;
-	if (x2apic_dest) {
-		if (dest == 0xffffffffu)
-			return true;
-		if (dest > 0xff)
-			return false;
-	}
-	if (!logical)
-		return dest == 0xff || dest == reg_get(vl, APIC_ID) >> 24;
-	ldr8 = ldr >> 24;
-	if (reg_get(vl, APIC_DFR) >> 28 == 0) {
-		/* Cluster model: 4-bit cluster (0xf all clusters), 4-bit member mask. */
-		cluster = dest >> 4;
-		return (cluster == 0xf || cluster == ldr8 >> 4) && (dest & ldr8 & 0xf);
-	}
-	return (dest & ldr8) != 0; /* flat model */
-}
-
-bool vlapic_accepts_extint(const struct vlapic *vl)
-{
-	uint32_t lint0 = reg_get(vl, APIC_LVT_LINT0);
-
-	/* Hardware-disabled: LINT0 is the plain INTR pin again. */
-	if (apic_mode(vl) == MODE_DISABLED)
-		return true;
-	return !(lint0 & LVT_MASKED) && LVT_DELIVERY(lint0) == VIRQ_EXTINT;
 }
 
 void vlapic_sync_ppr(struct vlapic *vl)
