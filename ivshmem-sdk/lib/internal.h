@@ -107,6 +107,16 @@ void devices_close(struct ivshmem_region *region);
 
 uint64_t ivshmem_now_ns(void);
 
+/* Bytes per value slot of a mailbox channel of channel_bytes (already bounds-checked): the
+ * descriptor decides, never the control block; two slots fit whatever that says, and a
+ * hostile descriptor's size is capped as creation caps it. */
+static inline uint32_t mailbox_slot_capacity(uint64_t channel_bytes)
+{
+	uint64_t slot = (channel_bytes - sizeof(struct layout_mailbox)) / 2;
+
+	return (uint32_t)((slot > (1u << 30) ? 1u << 30 : slot) & ~(uint64_t)7);
+}
+
 static inline uint32_t load_relaxed_u32(const uint32_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);

@@ -328,8 +328,7 @@ IVSHMEM_EXPORT int ivshmem_channel_list(struct ivshmem_region *region,
 
 				/* Per slot, as mailbox_open derives it; used is the
 				 * published slot's length (the other may be mid-write). */
-				info->capacity =
-				    ((copy.bytes - sizeof(struct layout_mailbox)) / 2) & ~7ull;
+				info->capacity = mailbox_slot_capacity(copy.bytes);
 				info->used = load_relaxed_u32(&box->length[version & 1]);
 			}
 		}

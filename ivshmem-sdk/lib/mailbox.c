@@ -44,7 +44,6 @@ IVSHMEM_EXPORT int ivshmem_mailbox_open(struct ivshmem_region *region, const cha
 	char checked[IVSHMEM_CHANNEL_NAME_MAX];
 	struct layout_channel channel;
 	struct ivshmem_mailbox *mailbox;
-	uint64_t area_capacity;
 	unsigned index;
 	int error;
 
@@ -77,19 +76,13 @@ IVSHMEM_EXPORT int ivshmem_mailbox_open(struct ivshmem_region *region, const cha
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "channel '%s' is not a mailbox",
 				    checked);
 	}
-	area_capacity = channel.bytes - sizeof(struct layout_mailbox);
 	mailbox = calloc(1, sizeof(*mailbox));
 	if (!mailbox)
 		return ivshmem_fail(IVSHMEM_ERR_NO_MEMORY, "mailbox: no memory");
 	mailbox->region = region;
 	mailbox->control = (struct layout_mailbox *)(region->base + channel.offset);
 	mailbox->data = (uint8_t *)(mailbox->control + 1);
-	/* The descriptor (already bounds-checked) decides the capacity, not the control: two
-	 * slots of it fit in the area whatever the control block says. */
-	area_capacity /= 2;
-	if (area_capacity > (1u << 30))
-		area_capacity = 1u << 30; /* a hostile descriptor can be big; creation caps it */
-	mailbox->capacity = (uint32_t)(area_capacity & ~(uint64_t)7);
+	mailbox->capacity = mailbox_slot_capacity(channel.bytes);
 	ivshmem_clear_error();
 	*mailbox_out = mailbox;
 	return 0;

@@ -133,8 +133,8 @@ static int first_ready(struct ivshmem_ring **rings, size_t count)
 	return -1;
 }
 
-/* True while the departure of rings[i]'s current producer owner has been reported and no
- * new owner has opened the end since: nobody is left to feed that ring. */
+/* True while the departure of the ring's producer owner has been reported and no new
+ * owner has opened the end since: nobody is left to feed that ring. */
 static bool producer_departed(struct ivshmem_ring *ring)
 {
 	uint32_t owner = __atomic_load_n(&ring->control->producer_owner, __ATOMIC_ACQUIRE);
@@ -144,9 +144,9 @@ static bool producer_departed(struct ivshmem_ring *ring)
 	       epoch == ring->gone_reported_epoch;
 }
 
-/* Departures seen by this call. each: report the first newly departed producer (its index
- * in *gone_index). Otherwise report only once every ring's producer has departed, with at
- * least one departure new: then nobody is left who could ever wake the caller. */
+/* Whether to report a departure now. With each, the first newly departed producer is
+ * reported (its index in *gone_index). Without, only once every ring's producer has
+ * departed, at least one of them newly: then nobody is left who could wake the caller. */
 static bool any_gone(struct ivshmem_ring **rings, size_t count, bool each, size_t *gone_index)
 {
 	bool fresh = false;

@@ -161,16 +161,7 @@ static void test_writer_dying_mid_write_leaves_the_last_value(void **state)
 
 static struct ivshmem_region *open_file(const char *path, int peer_id, uint32_t flags)
 {
-	struct ivshmem_open_options options;
-	struct ivshmem_region *region = NULL;
-
-	ivshmem_open_options_init(&options);
-	options.flags = flags;
-	options.create_size = TEST_REGION_SIZE;
-	options.init_name = "mboxkill";
-	options.peer_id = peer_id;
-	assert_int_equal(ivshmem_open(path, &options, &region), 0);
-	return region;
+	return test_open_file(path, "mboxkill", peer_id, flags, 1000, 100); /* the defaults */
 }
 
 /* A value of 1 to 32 words, every word n: a torn copy mixes two n. */

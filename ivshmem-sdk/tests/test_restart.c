@@ -17,18 +17,7 @@ struct fixture {
 
 static struct ivshmem_region *open_as(const char *path, int peer_id, uint32_t flags)
 {
-	struct ivshmem_open_options options;
-	struct ivshmem_region *region = NULL;
-
-	ivshmem_open_options_init(&options);
-	options.flags = flags;
-	options.create_size = TEST_REGION_SIZE;
-	options.init_name = "restart";
-	options.peer_id = peer_id;
-	options.peer_timeout_ms = 100;
-	options.heartbeat_period_ms = 10;
-	assert_int_equal(ivshmem_open(path, &options, &region), 0);
-	return region;
+	return test_open_file(path, "restart", peer_id, flags, 100, 10);
 }
 
 static struct ivshmem_ring *ring_as(struct ivshmem_region *region, int role, uint32_t flags)

@@ -74,9 +74,21 @@ static void *producer_main(void *argument)
 	return NULL;
 }
 
-static int consume(struct stream *stream)
+/* 0 when message is message number sequence as the producer filled it. */
+static int check_message(const void *message, size_t length, uint32_t sequence)
 {
 	uint8_t expected[256];
+
+	fill(expected, sequence);
+	if (length != length_of(sequence) || memcmp(message, expected, length) != 0) {
+		fprintf(stderr, "message %u differs\n", sequence);
+		return -100;
+	}
+	return 0;
+}
+
+static int consume(struct stream *stream)
+{
 	uint32_t next = 0;
 
 	while (next < MESSAGES) {
@@ -89,13 +101,10 @@ static int consume(struct stream *stream)
 
 			error = ivshmem_ring_recv_wait(stream->consumer, received, sizeof(received),
 						       &length, WAIT_5_S);
+			if (!error)
+				error = check_message(received, length, next);
 			if (error)
 				return error;
-			fill(expected, next);
-			if (length != length_of(next) || memcmp(received, expected, length) != 0) {
-				fprintf(stderr, "message %u differs\n", next);
-				return -100;
-			}
 			next++;
 			continue;
 		}
@@ -113,11 +122,9 @@ static int consume(struct stream *stream)
 				ivshmem_last_error_message());
 			return error;
 		}
-		fill(expected, next);
-		if (length != length_of(next) || memcmp(message, expected, length) != 0) {
-			fprintf(stderr, "message %u differs\n", next);
-			return -100;
-		}
+		error = check_message(message, length, next);
+		if (error)
+			return error;
 		next++;
 		if (!stream->batched || next % BATCH == 0)
 			ivshmem_ring_release(stream->consumer);

@@ -44,6 +44,27 @@ static inline struct ivshmem_region *test_open_loopback(const char *name, int pe
 	return region;
 }
 
+/* A file region at path, created and laid out as init_name when flags ask for it, joined
+ * as peer_id (heartbeat_period_ms applies with IVSHMEM_OPEN_HEARTBEAT). */
+static inline struct ivshmem_region *test_open_file(const char *path, const char *init_name,
+						    int peer_id, uint32_t flags,
+						    uint32_t peer_timeout_ms,
+						    uint32_t heartbeat_period_ms)
+{
+	struct ivshmem_open_options options;
+	struct ivshmem_region *region = NULL;
+
+	ivshmem_open_options_init(&options);
+	options.flags = flags;
+	options.create_size = TEST_REGION_SIZE;
+	options.init_name = init_name;
+	options.peer_id = peer_id;
+	options.peer_timeout_ms = peer_timeout_ms;
+	options.heartbeat_period_ms = heartbeat_period_ms;
+	assert_int_equal(ivshmem_open(path, &options, &region), 0);
+	return region;
+}
+
 /* A file region under /dev/shm: the path is written to path (size >= 64). */
 static inline void test_shm_path(char *path, size_t size, const char *tag)
 {
