@@ -347,23 +347,29 @@ static void wake_peer(struct ivshmem_ring *ring, uint32_t *waiting_flag)
 		ivshmem_doorbell_ring(ring->region, ring->peer_to_wake, ring->vector);
 }
 
+/* Publishes everything from published_head to end: the publish word (low-latency rings),
+ * then the shared head, then the doorbell if the consumer sleeps. */
+static inline void publish_up_to(struct ivshmem_ring *ring, uint64_t end)
+{
+	uint64_t start = ring->published_head;
+
+	/* One store publishes the whole batch to a consumer polling its first record. */
+	if (ring->inband)
+		__atomic_store_n(publish_word(ring, start), end ^ cached_publish_mix(ring, start),
+				 __ATOMIC_RELEASE);
+	__atomic_exchange_n(&ring->control->head, end, __ATOMIC_SEQ_CST);
+	ring->reserve_head = ring->published_head = end;
+	wake_peer(ring, &ring->control->consumer_waiting);
+}
+
 IVSHMEM_EXPORT int ivshmem_ring_publish(struct ivshmem_ring *ring)
 {
 	int error = wrong_role(ring, IVSHMEM_RING_PRODUCER, "ring_publish");
 
 	if (error)
 		return error;
-	if (ring->reserve_head == ring->published_head)
-		return 0;
-	/* One store publishes the whole batch to a consumer polling its first record. */
-	if (ring->inband)
-		__atomic_store_n(publish_word(ring, ring->published_head),
-				 ring->reserve_head ^
-				     cached_publish_mix(ring, ring->published_head),
-				 __ATOMIC_RELEASE);
-	__atomic_exchange_n(&ring->control->head, ring->reserve_head, __ATOMIC_SEQ_CST);
-	ring->published_head = ring->reserve_head;
-	wake_peer(ring, &ring->control->consumer_waiting);
+	if (ring->reserve_head != ring->published_head)
+		publish_up_to(ring, ring->reserve_head);
 	return 0;
 }
 
@@ -389,7 +395,7 @@ static __attribute__((noinline)) int send_general(struct ivshmem_ring *ring, con
  * open, room without wrapping. It writes what reserve, commit and publish would write, in
  * the order a polling consumer needs (payload and header, then the publish word, then the
  * head), and leaves everything else to send_general. Measured with callgrind, a send and
- * receive pair costs 257 instructions this way against 385 through the general calls,
+ * receive pair costs 275 instructions this way against 385 through the general calls,
  * about 5 ns of the 12-17 ns the library adds to a 64-byte hand-off between close cores. */
 IVSHMEM_EXPORT int ivshmem_ring_send(struct ivshmem_ring *ring, const void *message, size_t length)
 {
@@ -410,11 +416,7 @@ IVSHMEM_EXPORT int ivshmem_ring_send(struct ivshmem_ring *ring, const void *mess
 		copy_into_ring(ring, (uint8_t *)record + RECORD_INBAND_HEADER, message, length);
 	record->length = (uint32_t)length;
 	record->kind = RECORD_MESSAGE;
-	__atomic_store_n(publish_word(ring, head), (head + need) ^ cached_publish_mix(ring, head),
-			 __ATOMIC_RELEASE);
-	__atomic_exchange_n(&ring->control->head, head + need, __ATOMIC_SEQ_CST);
-	ring->reserve_head = ring->published_head = head + need;
-	wake_peer(ring, &ring->control->consumer_waiting);
+	publish_up_to(ring, head + need);
 	cached_publish_mix(ring, head + need); /* the next send's, while the consumer reads */
 	return 0;
 }
