@@ -228,7 +228,9 @@ struct ivshmem_ring_options {
 void ivshmem_ring_options_init(struct ivshmem_ring_options *options);
 
 struct ivshmem_ring;
-/* Opens channel name in role; creates it when absent and create is not NULL.
+/* Opens channel name in role; creates it when absent and create is not NULL. Peers
+ * creating one name at the same moment all get the same ring (the first creator's
+ * options); one that died half-way through a creation is passed after the peer timeout.
  * Re-joining after a crash: the ring records the owner (peer id, epoch) of each end, so
  * an open by a new owner is a restart, handled here without the other side's help:
  *  - a restarted producer continues at the published head: what it had reserved or
@@ -324,7 +326,7 @@ int ivshmem_channel_list(struct ivshmem_region *region, struct ivshmem_channel_i
  * same time are not supported: they would fill the same slot. */
 struct ivshmem_mailbox;
 /* Opens mailbox name; creates it with room for capacity bytes when absent and
- * capacity > 0. */
+ * capacity > 0. Peers creating one name at the same moment all get the same mailbox. */
 int ivshmem_mailbox_open(struct ivshmem_region *region, const char *name, uint32_t capacity,
 			 struct ivshmem_mailbox **mailbox_out);
 void ivshmem_mailbox_close(struct ivshmem_mailbox *mailbox);

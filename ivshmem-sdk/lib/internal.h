@@ -75,11 +75,21 @@ struct layout_doorbells *layout_doorbells_of(struct ivshmem_region *region, int 
 /* Finds a READY channel by name and copies its checked descriptor. */
 int layout_find_channel(struct ivshmem_region *region, const char *name,
 			struct layout_channel *copy);
-/* Claims a directory slot and allocates bytes; fills copy on success. */
-int layout_create_channel(struct ivshmem_region *region, const char *name, uint32_t kind,
-			  uint64_t bytes, int32_t producer, int32_t consumer, uint32_t vector,
-			  struct layout_channel *copy, unsigned *index_out);
-void layout_publish_channel(struct ivshmem_region *region, unsigned index);
+/* A channel to create if it does not exist: its descriptor, and how to fill its (zeroed)
+ * control block before any other peer can see it. */
+struct channel_request {
+	uint32_t kind;
+	uint64_t bytes;
+	int32_t producer_peer;
+	int32_t consumer_peer;
+	uint32_t vector;
+	void (*initialise)(uint8_t *area, const void *argument);
+	const void *argument;
+};
+/* Finds channel name, or creates it as request asks; any number of peers may do this at
+ * once and all of them get the same channel. */
+int layout_open_channel(struct ivshmem_region *region, const char *name,
+			const struct channel_request *request, struct layout_channel *copy);
 
 /* peers.c */
 int peers_join(struct ivshmem_region *region, int32_t wanted);

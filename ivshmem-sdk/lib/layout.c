@@ -4,6 +4,7 @@
  * The header may have been written by anyone: it is copied once, then every field is
  * checked before any offset from it is used.
  */
+#include <stddef.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -207,7 +208,8 @@ static int channel_read(struct ivshmem_region *region, unsigned index, struct la
 
 	if (state != CHANNEL_READY)
 		return 0;
-	memcpy(copy, slot, sizeof(*copy));
+	/* state is another peer's compare-and-swap target at any time: read it atomically only */
+	memcpy(&copy->kind, &slot->kind, sizeof(*copy) - offsetof(struct layout_channel, kind));
 	copy->state = state;
 	return channel_copy_check(region, copy, index) == 0 ? 1 : IVSHMEM_ERR_CORRUPT;
 }
@@ -228,60 +230,169 @@ int layout_find_channel(struct ivshmem_region *region, const char *name,
 	return ivshmem_fail(IVSHMEM_ERR_NOT_FOUND, "no channel named '%s'", name);
 }
 
-int layout_create_channel(struct ivshmem_region *region, const char *name, uint32_t kind,
-			  uint64_t bytes, int32_t producer, int32_t consumer, uint32_t vector,
-			  struct layout_channel *copy, unsigned *index_out)
+/* Zeroing a large channel area reports progress every this many bytes. */
+#define ZERO_CHUNK (16u << 20)
+
+static uint64_t allocation_bytes(const struct channel_request *request)
 {
-	struct layout_header *header = region->header;
-	uint64_t rounded =
-	    (bytes + LAYOUT_ALLOCATION_ALIGN - 1) & ~(uint64_t)(LAYOUT_ALLOCATION_ALIGN - 1);
-	uint64_t room = region->size - LAYOUT_DATA_OFFSET;
-	uint64_t cursor = __atomic_load_n(&header->allocation_cursor, __ATOMIC_ACQUIRE);
-	struct layout_channel *slot = NULL;
-	unsigned index;
+	return (request->bytes + LAYOUT_ALLOCATION_ALIGN - 1) &
+	       ~(uint64_t)(LAYOUT_ALLOCATION_ALIGN - 1);
+}
 
-	for (index = 0; index < IVSHMEM_MAX_CHANNELS; index++) {
-		uint32_t expected = CHANNEL_FREE;
+/* 0 if the data area still has room for request at cursor, else NO_SPACE. */
+static int check_room(const struct ivshmem_region *region, const char *name,
+		      const struct channel_request *request, uint64_t cursor)
+{
+	uint64_t room = region->size - LAYOUT_DATA_OFFSET, rounded = allocation_bytes(request);
 
-		slot = layout_channel_slot(region, index);
-		if (__atomic_compare_exchange_n(&slot->state, &expected, CHANNEL_CLAIMED, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			break;
-	}
-	if (index == IVSHMEM_MAX_CHANNELS)
-		return ivshmem_fail(IVSHMEM_ERR_NO_SPACE, "channel directory full (%u channels)",
-				    IVSHMEM_MAX_CHANNELS);
-	/* A compare-and-swap loop (not fetch-add) so a failed allocation leaks nothing. */
-	do {
-		if (cursor > room || rounded > room - cursor) {
-			__atomic_store_n(&slot->state, CHANNEL_FREE, __ATOMIC_RELEASE);
-			return ivshmem_fail(
-			    IVSHMEM_ERR_NO_SPACE, "channel '%s' needs %llu bytes, %llu are left",
+	if (cursor <= room && rounded <= room - cursor)
+		return 0;
+	return ivshmem_fail(IVSHMEM_ERR_NO_SPACE, "channel '%s' needs %llu bytes, %llu are left",
 			    name, (unsigned long long)rounded,
 			    (unsigned long long)(cursor > room ? 0 : room - cursor));
+}
+
+/* Allocates the claimed slot's area, writes its descriptor, zeroes the area and lets the
+ * caller fill its control block, then publishes it. 1: a waiting peer presumed this
+ * creator dead meanwhile and abandoned the claim, so the walk starts over. */
+static int create_in_slot(struct ivshmem_region *region, unsigned index, uint32_t claim,
+			  const char *name, const struct channel_request *request,
+			  struct layout_channel *copy)
+{
+	struct layout_header *header = region->header;
+	struct layout_channel *slot = layout_channel_slot(region, index);
+	uint64_t cursor = __atomic_load_n(&header->allocation_cursor, __ATOMIC_ACQUIRE);
+	uint32_t expected = claim;
+	int error;
+
+	/* A compare-and-swap loop (not fetch-add) so a failed allocation leaks nothing. The
+	 * slot cannot be freed again (see CHANNEL_FREE): a creation that lost the space to
+	 * another one in the moment since its check leaves it ABANDONED. */
+	do {
+		error = check_room(region, name, request, cursor);
+		if (error) {
+			__atomic_store_n(&slot->state, CHANNEL_ABANDONED, __ATOMIC_RELEASE);
+			return error;
 		}
-	} while (!__atomic_compare_exchange_n(&header->allocation_cursor, &cursor, cursor + rounded,
-					      false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	} while (!__atomic_compare_exchange_n(&header->allocation_cursor, &cursor,
+					      cursor + allocation_bytes(request), false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	memset(copy, 0, sizeof(*copy));
-	copy->state = CHANNEL_CLAIMED;
-	copy->kind = kind;
+	copy->kind = request->kind;
 	strncpy(copy->name, name, sizeof(copy->name) - 1);
-	copy->producer_peer = producer;
-	copy->consumer_peer = consumer;
-	copy->vector = vector;
+	copy->producer_peer = request->producer_peer;
+	copy->consumer_peer = request->consumer_peer;
+	copy->vector = request->vector;
 	copy->offset = LAYOUT_DATA_OFFSET + cursor;
-	copy->bytes = bytes;
-	memcpy((uint8_t *)slot + sizeof(slot->state), (uint8_t *)copy + sizeof(copy->state),
-	       sizeof(*copy) - sizeof(copy->state));
-	memset(region->base + copy->offset, 0, bytes);
-	*index_out = index;
+	copy->bytes = request->bytes;
+	/* Everything but state and progress, which waiting peers read meanwhile (progress
+	 * is still 0: a slot was never claimed before). */
+	memcpy(&slot->kind, &copy->kind,
+	       offsetof(struct layout_channel, creation_progress) -
+		   offsetof(struct layout_channel, kind));
+	memcpy(&slot->offset, &copy->offset,
+	       sizeof(*copy) - offsetof(struct layout_channel, offset));
+	for (uint64_t done = 0; done < request->bytes; done += ZERO_CHUNK) {
+		uint64_t left = request->bytes - done;
+
+		memset(region->base + copy->offset + done, 0,
+		       left < ZERO_CHUNK ? left : ZERO_CHUNK);
+		__atomic_fetch_add(&slot->creation_progress, 1, __ATOMIC_RELEASE);
+	}
+	if (request->initialise)
+		request->initialise(region->base + copy->offset, request->argument);
+	if (!__atomic_compare_exchange_n(&slot->state, &expected, CHANNEL_READY, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 1; /* its area stays allocated: a slow peer may still be writing to it */
+	copy->state = CHANNEL_READY;
 	return 0;
 }
 
-void layout_publish_channel(struct ivshmem_region *region, unsigned index)
+/* How long a peer waits for another's creation of the same name. */
+struct claim_watch {
+	unsigned index;
+	uint32_t progress;
+	uint64_t progress_ns; /* when progress last moved */
+	uint64_t started_ns;
+};
+
+/* Waits a moment for the claim at index (of this name's hash) to become READY. A claim
+ * whose creator shows no progress for the peer timeout is abandoned: its creator died
+ * between claiming and publishing. Progress for ever (a hostile peer) ends in BUSY. */
+static int wait_for_claim(struct ivshmem_region *region, unsigned index, uint32_t claim,
+			  const char *name, struct claim_watch *watch)
 {
-	__atomic_store_n(&layout_channel_slot(region, index)->state, CHANNEL_READY,
-			 __ATOMIC_RELEASE);
+	struct layout_channel *slot = layout_channel_slot(region, index);
+	uint32_t progress = __atomic_load_n(&slot->creation_progress, __ATOMIC_ACQUIRE);
+	uint64_t timeout_ns = (uint64_t)region->peer_timeout_ms * 1000000ull;
+	uint64_t now = ivshmem_now_ns();
+	struct timespec pause = { 0, 20000 };
+
+	if (watch->index != index) {
+		*watch = (struct claim_watch){ index, progress, now, now };
+	} else if (watch->progress != progress) {
+		watch->progress = progress;
+		watch->progress_ns = now;
+	} else if (now - watch->progress_ns > timeout_ns) {
+		uint32_t expected = claim;
+
+		__atomic_compare_exchange_n(&slot->state, &expected, CHANNEL_ABANDONED, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		return 0;
+	}
+	if (now - watch->started_ns > 10 * timeout_ns + 10000000000ull)
+		return ivshmem_fail(IVSHMEM_ERR_BUSY,
+				    "channel '%s': another peer has been creating it (directory "
+				    "slot %u) for %llu ms",
+				    name, index,
+				    (unsigned long long)((now - watch->started_ns) / 1000000));
+	nanosleep(&pause, NULL);
+	return 0;
+}
+
+int layout_open_channel(struct ivshmem_region *region, const char *name,
+			const struct channel_request *request, struct layout_channel *copy)
+{
+	uint32_t claim = channel_claim(name);
+	struct claim_watch watch = { .index = IVSHMEM_MAX_CHANNELS };
+	unsigned index = 0;
+
+	while (index < IVSHMEM_MAX_CHANNELS) {
+		struct layout_channel *slot = layout_channel_slot(region, index);
+		uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+		uint32_t expected = CHANNEL_FREE;
+		int error;
+
+		if (state == CHANNEL_READY) {
+			int found = channel_read(region, index, copy);
+
+			if (found != 0 && strncmp(copy->name, name, sizeof(copy->name)) == 0)
+				return found > 0
+					   ? 0
+					   : ivshmem_fail(IVSHMEM_ERR_CORRUPT,
+							  "channel '%s' (slot %u): %s", name, index,
+							  ivshmem_last_error_message());
+			index++;
+		} else if (state == claim) {
+			error = wait_for_claim(region, index, claim, name, &watch);
+			if (error)
+				return error;
+		} else if (state != CHANNEL_FREE) {
+			index++; /* another name's claim, an abandoned one, or garbage */
+		} else if ((error = check_room(region, name, request,
+					       __atomic_load_n(&region->header->allocation_cursor,
+							       __ATOMIC_ACQUIRE)))) {
+			return error;
+		} else if (__atomic_compare_exchange_n(&slot->state, &expected, claim, false,
+						       __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE)) {
+			error = create_in_slot(region, index, claim, name, request, copy);
+			if (error <= 0)
+				return error;
+			index = 0; /* presumed dead meanwhile: someone else may have the name now */
+		}
+	}
+	return ivshmem_fail(IVSHMEM_ERR_NO_SPACE, "channel directory full (%u channels)",
+			    IVSHMEM_MAX_CHANNELS);
 }
 
 IVSHMEM_EXPORT int ivshmem_channel_list(struct ivshmem_region *region,

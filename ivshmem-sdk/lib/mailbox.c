@@ -38,13 +38,18 @@ static uint8_t *slot_data(const struct ivshmem_mailbox *mailbox, uint64_t versio
 	return mailbox->data + (version & 1) * (size_t)mailbox->capacity;
 }
 
+/* Fills a new mailbox's control block before other peers can see the mailbox. */
+static void initialise_mailbox(uint8_t *area, const void *argument)
+{
+	((struct layout_mailbox *)area)->capacity = *(const uint32_t *)argument;
+}
+
 IVSHMEM_EXPORT int ivshmem_mailbox_open(struct ivshmem_region *region, const char *name,
 					uint32_t capacity, struct ivshmem_mailbox **mailbox_out)
 {
 	char checked[IVSHMEM_CHANNEL_NAME_MAX];
 	struct layout_channel channel;
 	struct ivshmem_mailbox *mailbox;
-	unsigned index;
 	int error;
 
 	if (!region || !mailbox_out)
@@ -62,20 +67,23 @@ IVSHMEM_EXPORT int ivshmem_mailbox_open(struct ivshmem_region *region, const cha
 					    "mailbox '%s': capacity %u above 1 GiB", checked,
 					    capacity);
 		capacity = (capacity + 7) & ~7u;
-		error =
-		    layout_create_channel(region, checked, IVSHMEM_CHANNEL_MAILBOX,
-					  sizeof(struct layout_mailbox) + 2 * (uint64_t)capacity,
-					  -1, -1, 0, &channel, &index);
-		if (error)
-			return error;
-		((struct layout_mailbox *)(region->base + channel.offset))->capacity = capacity;
-		layout_publish_channel(region, index);
-	} else if (error < 0) {
+		const struct channel_request request = {
+			.kind = IVSHMEM_CHANNEL_MAILBOX,
+			.bytes = sizeof(struct layout_mailbox) + 2 * (uint64_t)capacity,
+			.producer_peer = -1,
+			.consumer_peer = -1,
+			.initialise = initialise_mailbox,
+			.argument = &capacity,
+		};
+
+		/* Another peer may be creating it at this moment: this finds or creates. */
+		error = layout_open_channel(region, checked, &request, &channel);
+	}
+	if (error < 0)
 		return error;
-	} else if (channel.kind != IVSHMEM_CHANNEL_MAILBOX) {
+	if (channel.kind != IVSHMEM_CHANNEL_MAILBOX)
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "channel '%s' is not a mailbox",
 				    checked);
-	}
 	mailbox = calloc(1, sizeof(*mailbox));
 	if (!mailbox)
 		return ivshmem_fail(IVSHMEM_ERR_NO_MEMORY, "mailbox: no memory");

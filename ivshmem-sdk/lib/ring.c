@@ -142,6 +142,18 @@ static int ring_attach(struct ivshmem_ring *ring, const struct layout_channel *c
 	return 0;
 }
 
+/* Fills a new ring's control block before other peers can see the ring. */
+static void initialise_ring(uint8_t *area, const void *argument)
+{
+	const struct ivshmem_ring_options *create = argument;
+	struct layout_ring *control = (struct layout_ring *)area;
+
+	control->capacity = create->capacity;
+	control->policy =
+	    (create->flags & IVSHMEM_RING_RESET_ON_RESTART ? RING_POLICY_RESET_ON_RESTART : 0) |
+	    (create->flags & IVSHMEM_RING_LOW_LATENCY ? RING_POLICY_LOW_LATENCY : 0);
+}
+
 IVSHMEM_EXPORT int ivshmem_ring_open(struct ivshmem_region *region, const char *name, int role,
 				     const struct ivshmem_ring_options *create,
 				     struct ivshmem_ring **ring_out)
@@ -149,7 +161,6 @@ IVSHMEM_EXPORT int ivshmem_ring_open(struct ivshmem_region *region, const char *
 	char checked[IVSHMEM_CHANNEL_NAME_MAX];
 	struct layout_channel channel;
 	struct ivshmem_ring *ring;
-	unsigned index;
 	int error;
 
 	if (!region || !ring_out ||
@@ -176,23 +187,24 @@ IVSHMEM_EXPORT int ivshmem_ring_open(struct ivshmem_region *region, const char *
 					    "[256, 1 GiB], peers in [-1, %d), vector < %d",
 					    checked, (unsigned long long)capacity,
 					    IVSHMEM_MAX_PEERS, IVSHMEM_MAX_VECTORS);
-		error = layout_create_channel(
-		    region, checked, IVSHMEM_CHANNEL_RING, sizeof(struct layout_ring) + capacity,
-		    create->producer_peer, create->consumer_peer, create->vector, &channel, &index);
-		if (error)
-			return error;
-		((struct layout_ring *)(region->base + channel.offset))->capacity = capacity;
-		((struct layout_ring *)(region->base + channel.offset))->policy =
-		    (create->flags & IVSHMEM_RING_RESET_ON_RESTART ? RING_POLICY_RESET_ON_RESTART
-								   : 0) |
-		    (create->flags & IVSHMEM_RING_LOW_LATENCY ? RING_POLICY_LOW_LATENCY : 0);
-		layout_publish_channel(region, index);
-	} else if (error < 0) {
+		const struct channel_request request = {
+			.kind = IVSHMEM_CHANNEL_RING,
+			.bytes = sizeof(struct layout_ring) + capacity,
+			.producer_peer = create->producer_peer,
+			.consumer_peer = create->consumer_peer,
+			.vector = create->vector,
+			.initialise = initialise_ring,
+			.argument = create,
+		};
+
+		/* Another peer may be creating it at this moment: this finds or creates. */
+		error = layout_open_channel(region, checked, &request, &channel);
+	}
+	if (error < 0)
 		return error;
-	} else if (channel.kind != IVSHMEM_CHANNEL_RING) {
+	if (channel.kind != IVSHMEM_CHANNEL_RING)
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "channel '%s' is not a ring",
 				    checked);
-	}
 	ring = calloc(1, sizeof(*ring));
 	if (!ring)
 		return ivshmem_fail(IVSHMEM_ERR_NO_MEMORY, "ring '%s': no memory", checked);

@@ -52,9 +52,23 @@ struct layout_peer_slot {
 	uint8_t reserved[36];
 };
 
-enum { CHANNEL_FREE = 0, CHANNEL_CLAIMED = 1, CHANNEL_READY = 2 };
+/* Directory slot states. A slot is claimed with a compare-and-swap from FREE and is never
+ * FREE again, and creators claim the first free slot they meet walking from slot 0: two
+ * peers creating one name therefore meet at the first slot either of them claims. A claim
+ * carries 24 bits of the name's hash (channel_claim), so creators of other names walk past
+ * it without waiting for it. ABANDONED: its creator died (or gave up) before READY. */
+enum { CHANNEL_FREE = 0, CHANNEL_CLAIMED = 1, CHANNEL_READY = 2, CHANNEL_ABANDONED = 3 };
 
-/* One cache line per channel; claimed with a compare-and-swap on state. */
+static inline uint32_t channel_claim(const char *name)
+{
+	uint32_t hash = 2166136261u; /* FNV-1a */
+
+	for (; *name; name++)
+		hash = (hash ^ (uint8_t)*name) * 16777619u;
+	return CHANNEL_CLAIMED | (hash & 0xffffff00u);
+}
+
+/* One cache line per channel. */
 struct layout_channel {
 	uint32_t state;
 	uint32_t kind; /* IVSHMEM_CHANNEL_RING or IVSHMEM_CHANNEL_MAILBOX */
@@ -62,7 +76,9 @@ struct layout_channel {
 	int32_t producer_peer;
 	int32_t consumer_peer;
 	uint32_t vector;
-	uint32_t reserved;
+	/* Counts the chunks its creator has zeroed: a peer waiting for the channel tells a
+	 * creator busy with a large area from a dead one. */
+	uint32_t creation_progress;
 	uint64_t offset; /* from the region base */
 	uint64_t bytes;	 /* control block + payload */
 };
@@ -150,6 +166,9 @@ _Static_assert(offsetof(struct layout_ring, consumer_waiting) == 3 * LAYOUT_CACH
 _Static_assert(offsetof(struct layout_ring, capacity) == 4 * LAYOUT_CACHE_LINE, "constant line");
 _Static_assert(sizeof(struct layout_ring) == 5 * LAYOUT_CACHE_LINE, "ring control size");
 _Static_assert(sizeof(struct layout_mailbox) == LAYOUT_CACHE_LINE, "mailbox control size");
+_Static_assert(offsetof(struct layout_channel, offset) ==
+		   offsetof(struct layout_channel, creation_progress) + sizeof(uint32_t),
+	       "a channel's progress word lies between its peers and its area");
 _Static_assert(LAYOUT_PEER_TABLE + IVSHMEM_MAX_PEERS * sizeof(struct layout_peer_slot) <=
 		   LAYOUT_CHANNEL_DIR,
 	       "peer table fits");
