@@ -68,6 +68,23 @@ rows = json.load(sys.stdin)
 assert len(rows) >= 10, rows
 assert all(r[\"baseline_value\"] > 0 and r[\"value\"] > 0 for r in rows), rows'"
 
+check "bench interrupted by Ctrl-C or kill leaves no region file in /dev/shm and no side running" bash -c "
+	for signal in INT TERM; do
+		# a background job starts with SIGINT ignored: give it back, as a terminal would
+		python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' '$IV' bench >/dev/null 2>&1 & b=\$!
+		sleep 1
+		[ -e /dev/shm/ivshmem-bench-\$b ] || { echo \"no region file while running\"; exit 1; }
+		sides=\$(pgrep -P \$b)
+		kill -\$signal \$b; wait \$b
+		sleep 0.2
+		[ ! -e /dev/shm/ivshmem-bench-\$b ] || { echo \"SIG\$signal left /dev/shm/ivshmem-bench-\$b\"; exit 1; }
+		for side in \$sides; do
+			state=\$(ps -o stat= -p \$side) # gone, or a zombie nobody reaped yet
+			[ -z \"\$state\" ] || [ \"\${state#Z}\" != \"\$state\" ] ||
+				{ echo \"SIG\$signal left side \$side running (\$state)\"; kill -9 \$side; exit 1; }
+		done
+	done"
+
 expect_error "unknown region name" "no region named 'nope_$$'" "$IV" info "nope_$$"
 head -c 4096 /dev/zero >/dev/shm/"$tag-small"
 expect_error "region too small" "region too small: .*4096 bytes" "$IV" info /dev/shm/"$tag-small"

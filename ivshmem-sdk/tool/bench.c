@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,6 +102,25 @@ static int choose_cpus(const char *requested)
 	return 0;
 }
 
+/* The region file: REGION_BYTES of /dev/shm, removed however the benchmark ends. */
+static char region_path[sizeof(((struct bench *)0)->path)];
+
+/* Ctrl-C and kill: the file goes, then the signal does what it would have done. */
+static void on_interrupt(int signal_number)
+{
+	if (region_path[0])
+		unlink(region_path);
+	signal(signal_number, SIG_DFL);
+	raise(signal_number);
+}
+
+static void remove_region_on(int signal_number)
+{
+	/* A signal ignored by whoever started us (SIGINT in a background job) stays so. */
+	if (signal(signal_number, on_interrupt) == SIG_IGN)
+		signal(signal_number, SIG_IGN);
+}
+
 /* A side that dies would leave the other spinning for ever: end the benchmark instead. */
 static void on_child_exit(int signal_number)
 {
@@ -113,6 +133,8 @@ static void on_child_exit(int signal_number)
 		if (write(STDERR_FILENO, message, sizeof(message) - 1) < 0) {
 			/* nothing more to do: we are leaving anyway */
 		}
+		if (region_path[0])
+			unlink(region_path);
 		_exit(1);
 	}
 }
@@ -122,10 +144,22 @@ pid_t start_child(struct bench *bench, void (*child_main)(struct bench *))
 {
 	pid_t child;
 
+	pid_t parent = getpid();
+
 	bench->flags->ready = 0;
 	bench->flags->done = 0;
 	child = fork();
+	if (child < 0) {
+		perror("ivshmem bench: fork");
+		if (region_path[0])
+			unlink(region_path);
+		exit(1);
+	}
 	if (child == 0) {
+		/* A side whose parent is gone (killed) would spin for ever on a CPU. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		pin_to(1);
 		child_main(bench);
 		_exit(0);
@@ -465,6 +499,75 @@ static double measure_stream(struct bench *bench, int writer, int reader)
 	return (double)bench->socket_messages / ((double)(tool_now_ns() - start) / 1e9);
 }
 
+/* Every figure, on a region both sides can open by path. */
+static int run_bench(struct bench *bench, struct ivshmem_region *region)
+{
+	struct latency_samples doorbell, eventfds;
+	char heading[64];
+	int pair[2];
+
+	bench->handoff =
+	    mmap(NULL, HANDOFF_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (bench->handoff == MAP_FAILED)
+		return tool_fail("bench hand-off area", -1);
+	if (samples_init(&doorbell, bench->latency_rounds) ||
+	    samples_init(&eventfds, bench->latency_rounds))
+		return 1;
+	if (bench->json)
+		printf("[");
+	snprintf(heading, sizeof(heading), "figure (2 processes, CPUs %d and %d)", bench_cpus[0],
+		 bench_cpus[1]);
+	if (!bench->json)
+		printf("%-40s %12s %-6s  %-28s %12s\n", heading, "value", "unit",
+		       "baseline (same run)", "value");
+	if (measure_latencies(bench, region))
+		return 1;
+	double memcpy_hot = measure_memcpy(bench, 1);
+	double memcpy_rotating = measure_memcpy(bench, 8);
+	double memcpy_memory = measure_memcpy(bench, 256);
+	double big = measure_big_throughput(bench, region, 0);
+	double big_streaming_rate = measure_big_throughput(bench, region, 1);
+
+	report(bench, "throughput 1 MiB messages", big, "GB/s", "memcpy 1 MiB, one core, hot",
+	       memcpy_hot);
+	report(bench, "throughput 1 MiB messages", big, "GB/s", "memcpy 1 MiB, 8 MiB set",
+	       memcpy_rotating);
+	report(bench, "throughput 1 MiB messages", big, "GB/s", "memcpy 1 MiB, 256 MiB set",
+	       memcpy_memory);
+	report(bench, "same, IVSHMEM_RING_STREAMING", big_streaming_rate, "GB/s",
+	       "memcpy 1 MiB, one core, hot", memcpy_hot);
+	double single = measure_small_throughput(bench, region, 0);
+	double batched = measure_small_throughput(bench, region, 1);
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+	double unix_socket = measure_stream(bench, pair[0], pair[1]);
+
+	close(pair[0]);
+	close(pair[1]);
+	if (pipe(pair) == 0) {
+		double pipe_rate = measure_stream(bench, pair[1], pair[0]);
+
+		close(pair[0]);
+		close(pair[1]);
+		report(bench, "throughput 64 B, unbatched", single / 1e6, "M/s",
+		       "pipe, 64 B writes", pipe_rate / 1e6);
+		report(bench, "throughput 64 B, batches of 32", batched / 1e6, "M/s",
+		       "pipe, 64 B writes", pipe_rate / 1e6);
+	}
+	report(bench, "throughput 64 B, unbatched", single / 1e6, "M/s", "UNIX socket, 64 B writes",
+	       unix_socket / 1e6);
+	measure_wakeups(bench, region, &doorbell, &eventfds);
+	report(bench, "doorbell wake-up, one way, p50", (double)samples_percentile(&doorbell, 50),
+	       "ns", "eventfd round trip / 2, p50", (double)samples_percentile(&eventfds, 50));
+	report(bench, "doorbell wake-up, one way, p99", (double)samples_percentile(&doorbell, 99),
+	       "ns", "eventfd round trip / 2, p99", (double)samples_percentile(&eventfds, 99));
+	if (bench->json)
+		printf("\n]\n");
+	samples_free(&doorbell);
+	samples_free(&eventfds);
+	return 0;
+}
+
 int command_bench(int argc, char **argv, const struct tool_options *options)
 {
 	struct bench bench = { .latency_rounds = 200000,
@@ -473,12 +576,10 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 			       .socket_messages = 400000,
 			       .json = options->json,
 			       .first_line = 1 };
-	struct latency_samples doorbell, eventfds;
 	struct ivshmem_open_options open_options;
 	struct ivshmem_region *region;
 	const char *cpus = NULL;
-	char heading[64];
-	int pair[2];
+	int status;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0) {
@@ -495,78 +596,26 @@ int command_bench(int argc, char **argv, const struct tool_options *options)
 	}
 	if (choose_cpus(cpus))
 		return 1;
-	signal(SIGCHLD, on_child_exit);
 	bench.flags = mmap(NULL, sizeof(*bench.flags), PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	snprintf(bench.path, sizeof(bench.path), "/dev/shm/ivshmem-bench-%d", (int)getpid());
+	memcpy(region_path, bench.path, sizeof(region_path));
+	signal(SIGCHLD, on_child_exit);
+	remove_region_on(SIGINT);
+	remove_region_on(SIGTERM);
+	remove_region_on(SIGHUP);
 	unlink(bench.path);
 	ivshmem_open_options_init(&open_options);
 	open_options.flags = IVSHMEM_OPEN_CREATE | IVSHMEM_OPEN_INIT;
 	open_options.create_size = REGION_BYTES;
 	open_options.init_name = "bench";
 	open_options.peer_id = 0;
-	if (bench.flags == MAP_FAILED || ivshmem_open(bench.path, &open_options, &region))
+	if (bench.flags == MAP_FAILED || ivshmem_open(bench.path, &open_options, &region)) {
+		unlink(bench.path);
 		return tool_fail("bench region", -1);
-	bench.handoff =
-	    mmap(NULL, HANDOFF_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (bench.handoff == MAP_FAILED)
-		return tool_fail("bench hand-off area", -1);
-	if (samples_init(&doorbell, bench.latency_rounds) ||
-	    samples_init(&eventfds, bench.latency_rounds))
-		return 1;
-	if (bench.json)
-		printf("[");
-	snprintf(heading, sizeof(heading), "figure (2 processes, CPUs %d and %d)", bench_cpus[0],
-		 bench_cpus[1]);
-	if (!bench.json)
-		printf("%-40s %12s %-6s  %-28s %12s\n", heading, "value", "unit",
-		       "baseline (same run)", "value");
-	if (measure_latencies(&bench, region))
-		return 1;
-	double memcpy_hot = measure_memcpy(&bench, 1);
-	double memcpy_rotating = measure_memcpy(&bench, 8);
-	double memcpy_memory = measure_memcpy(&bench, 256);
-	double big = measure_big_throughput(&bench, region, 0);
-	double big_streaming_rate = measure_big_throughput(&bench, region, 1);
-
-	report(&bench, "throughput 1 MiB messages", big, "GB/s", "memcpy 1 MiB, one core, hot",
-	       memcpy_hot);
-	report(&bench, "throughput 1 MiB messages", big, "GB/s", "memcpy 1 MiB, 8 MiB set",
-	       memcpy_rotating);
-	report(&bench, "throughput 1 MiB messages", big, "GB/s", "memcpy 1 MiB, 256 MiB set",
-	       memcpy_memory);
-	report(&bench, "same, IVSHMEM_RING_STREAMING", big_streaming_rate, "GB/s",
-	       "memcpy 1 MiB, one core, hot", memcpy_hot);
-	double single = measure_small_throughput(&bench, region, 0);
-	double batched = measure_small_throughput(&bench, region, 1);
-
-	socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
-	double unix_socket = measure_stream(&bench, pair[0], pair[1]);
-
-	close(pair[0]);
-	close(pair[1]);
-	if (pipe(pair) == 0) {
-		double pipe_rate = measure_stream(&bench, pair[1], pair[0]);
-
-		close(pair[0]);
-		close(pair[1]);
-		report(&bench, "throughput 64 B, unbatched", single / 1e6, "M/s",
-		       "pipe, 64 B writes", pipe_rate / 1e6);
-		report(&bench, "throughput 64 B, batches of 32", batched / 1e6, "M/s",
-		       "pipe, 64 B writes", pipe_rate / 1e6);
 	}
-	report(&bench, "throughput 64 B, unbatched", single / 1e6, "M/s",
-	       "UNIX socket, 64 B writes", unix_socket / 1e6);
-	measure_wakeups(&bench, region, &doorbell, &eventfds);
-	report(&bench, "doorbell wake-up, one way, p50", (double)samples_percentile(&doorbell, 50),
-	       "ns", "eventfd round trip / 2, p50", (double)samples_percentile(&eventfds, 50));
-	report(&bench, "doorbell wake-up, one way, p99", (double)samples_percentile(&doorbell, 99),
-	       "ns", "eventfd round trip / 2, p99", (double)samples_percentile(&eventfds, 99));
-	if (bench.json)
-		printf("\n]\n");
-	samples_free(&doorbell);
-	samples_free(&eventfds);
+	status = run_bench(&bench, region);
 	ivshmem_close(region);
 	unlink(bench.path);
-	return 0;
+	return status;
 }
