@@ -67,7 +67,13 @@ void ivshmem_clear_error(void);
 
 /* layout.c */
 int layout_validate(const uint8_t *base, uint64_t size, const char *where);
+/* Lays the region out, over whatever it holds (ivshmem init, --force). */
 int layout_write(uint8_t *base, uint64_t size, const char *name);
+/* Lays out a region that has no layout: of peers calling this at the same moment one
+ * writes it and the others wait (up to timeout_ms) and use it. Without a name it only
+ * waits for another peer's layout. */
+int layout_initialise_once(uint8_t *base, uint64_t size, const char *name, const char *where,
+			   uint32_t timeout_ms);
 int layout_copy_name(const char *src, char *dst, size_t dst_size, const char *what);
 struct layout_peer_slot *layout_peer_slot(struct ivshmem_region *region, int peer_id);
 struct layout_channel *layout_channel_slot(struct ivshmem_region *region, unsigned index);

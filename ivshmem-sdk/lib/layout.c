@@ -65,6 +65,9 @@ int layout_validate(const uint8_t *base, uint64_t size, const char *where)
 				    (unsigned long long)size, IVSHMEM_MIN_REGION_SIZE);
 	memcpy(&header, base, sizeof(header));
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (header.ready == LAYOUT_INITIALISING)
+		return ivshmem_fail(IVSHMEM_ERR_NOT_INITIALISED,
+				    "%s: another peer is laying the region out", where);
 	if (header.magic != LAYOUT_MAGIC) {
 		static const uint8_t zero[sizeof(header)];
 
@@ -118,22 +121,23 @@ static uint64_t fresh_epoch(void)
 	return ((uint64_t)now.tv_sec << 20) ^ (random_bits & 0xfffffu);
 }
 
-int layout_write(uint8_t *base, uint64_t size, const char *name)
+static int check_layout_arguments(uint64_t size, const char *name, char *checked)
 {
-	struct layout_header *header = (struct layout_header *)base;
-	char checked[IVSHMEM_NAME_MAX];
-	int error;
-
 	if (size < IVSHMEM_MIN_REGION_SIZE)
 		return ivshmem_fail(IVSHMEM_ERR_TOO_SMALL,
 				    "region is %llu bytes, the layout needs at least %u",
 				    (unsigned long long)size, IVSHMEM_MIN_REGION_SIZE);
-	error = layout_copy_name(name, checked, sizeof(checked), "region name");
-	if (error)
-		return error;
-	/* Peers that see ready=0 wait or fail cleanly while the rest is rewritten. */
-	__atomic_store_n(&header->ready, 0, __ATOMIC_RELEASE);
-	memset(base + sizeof(header->magic), 0, LAYOUT_DATA_OFFSET - sizeof(header->magic));
+	return layout_copy_name(name, checked, IVSHMEM_NAME_MAX, "region name");
+}
+
+/* Writes the layout of a region whose ready word the caller set to INITIALISING; peers
+ * that look meanwhile see "being laid out", then READY, written last. */
+static void write_layout(uint8_t *base, uint64_t size, const char *checked)
+{
+	struct layout_header *header = (struct layout_header *)base;
+	size_t kept = offsetof(struct layout_header, region_size); /* magic, version, ready */
+
+	memset(base + kept, 0, LAYOUT_DATA_OFFSET - kept);
 	header->layout_version = IVSHMEM_LAYOUT_VERSION;
 	header->region_size = size;
 	header->creation_epoch = fresh_epoch();
@@ -147,7 +151,52 @@ int layout_write(uint8_t *base, uint64_t size, const char *name)
 	header->allocation_cursor = 0;
 	__atomic_store_n(&header->magic, LAYOUT_MAGIC, __ATOMIC_RELEASE);
 	__atomic_store_n(&header->ready, LAYOUT_READY, __ATOMIC_RELEASE);
+}
+
+int layout_write(uint8_t *base, uint64_t size, const char *name)
+{
+	char checked[IVSHMEM_NAME_MAX];
+	int error = check_layout_arguments(size, name, checked);
+
+	if (error)
+		return error;
+	__atomic_store_n(&((struct layout_header *)base)->ready, LAYOUT_INITIALISING,
+			 __ATOMIC_SEQ_CST);
+	write_layout(base, size, checked);
 	return 0;
+}
+
+int layout_initialise_once(uint8_t *base, uint64_t size, const char *name, const char *where,
+			   uint32_t timeout_ms)
+{
+	struct layout_header *header = (struct layout_header *)base;
+	char checked[IVSHMEM_NAME_MAX];
+	uint32_t expected = 0;
+	uint64_t start = ivshmem_now_ns();
+	int error = name ? check_layout_arguments(size, name, checked) : 0;
+
+	if (error)
+		return error;
+	if (name && __atomic_compare_exchange_n(&header->ready, &expected, LAYOUT_INITIALISING,
+						false, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE)) {
+		write_layout(base, size, checked);
+		return 0;
+	}
+	/* Another peer took it: its layout is 16 KiB of stores away. */
+	for (;;) {
+		struct timespec pause = { 0, 1000000 };
+
+		error = layout_validate(base, size, where);
+		if (error != IVSHMEM_ERR_NOT_INITIALISED)
+			return error;
+		if (ivshmem_now_ns() - start > (uint64_t)timeout_ms * 1000000ull)
+			return ivshmem_fail(IVSHMEM_ERR_BUSY,
+					    "%s: another peer began laying the region out and has "
+					    "not finished in %u ms; if it died, lay it out again "
+					    "with 'ivshmem init --force'",
+					    where, timeout_ms);
+		nanosleep(&pause, NULL);
+	}
 }
 
 struct layout_peer_slot *layout_peer_slot(struct ivshmem_region *region, int peer_id)

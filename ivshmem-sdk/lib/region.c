@@ -267,15 +267,22 @@ static void default_layout_name(const struct ivshmem_region *region, char *name,
 static int attach_layout(struct ivshmem_region *region, const struct ivshmem_open_options *options)
 {
 	int error = layout_validate(region->base, region->size, region->address);
+	bool in_progress = error == IVSHMEM_ERR_NOT_INITIALISED &&
+			   __atomic_load_n(&((struct layout_header *)region->base)->ready,
+					   __ATOMIC_ACQUIRE) == LAYOUT_INITIALISING;
 
-	if (error == IVSHMEM_ERR_NOT_INITIALISED && (options->flags & IVSHMEM_OPEN_INIT)) {
+	if (error == IVSHMEM_ERR_NOT_INITIALISED &&
+	    ((options->flags & IVSHMEM_OPEN_INIT) || in_progress)) {
 		char name[IVSHMEM_NAME_MAX];
 
 		if (options->init_name)
 			snprintf(name, sizeof(name), "%s", options->init_name);
 		else
 			default_layout_name(region, name, sizeof(name));
-		error = layout_write(region->base, region->size, name);
+		/* Without INIT, only wait for the peer that is laying it out. */
+		error = layout_initialise_once(region->base, region->size,
+					       options->flags & IVSHMEM_OPEN_INIT ? name : NULL,
+					       region->address, options->peer_timeout_ms);
 		if (!error)
 			error = layout_validate(region->base, region->size, region->address);
 	}

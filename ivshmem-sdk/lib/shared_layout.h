@@ -14,6 +14,7 @@
 
 #define LAYOUT_MAGIC		0x3153444b4d485649ull /* "IVHMKDS1" */
 #define LAYOUT_READY		0x52454459u	      /* "YDER": written last by init */
+#define LAYOUT_INITIALISING	0x54494e49u	      /* "INIT": one peer is laying it out */
 #define LAYOUT_CACHE_LINE	64u
 #define LAYOUT_HEADER_OFFSET	0u
 #define LAYOUT_PEER_TABLE	256u
@@ -25,7 +26,10 @@
 struct layout_header {
 	uint64_t magic;
 	uint32_t layout_version;
-	uint32_t ready; /* LAYOUT_READY once the rest is valid */
+	/* LAYOUT_READY once the rest is valid. A peer that lays out a region without one
+	 * first takes it from 0 to LAYOUT_INITIALISING by compare-and-swap: of peers doing
+	 * so at the same moment one writes the layout and the others wait for it. */
+	uint32_t ready;
 	uint64_t region_size;
 	uint64_t creation_epoch;
 	char name[IVSHMEM_NAME_MAX];

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The channel directory under concurrent creation: peers that open one name at the same
- * moment must all get the same channel, and a creator that died half-way must not keep
- * the name from being created.
+ * Regions and channels set up by several peers at once: peers that lay out one fresh
+ * region, or open one channel name, at the same moment must all get the same layout and
+ * the same channel; a peer that died half-way through must not block the others.
  */
 #include <pthread.h>
 #include <time.h>
@@ -111,6 +111,138 @@ static void test_concurrent_creators_get_one_channel(void **state)
 	}
 }
 
+struct initialiser {
+	const char *path;
+	pthread_barrier_t *start;
+	int id;
+	int failures;
+	struct ivshmem_region *region;
+};
+
+/* Opens the fresh file with CREATE|INIT at the same moment as the others, joins, and
+ * publishes its id in a mailbox of its own. */
+static void *initialise(void *argument)
+{
+	struct initialiser *self = argument;
+	struct ivshmem_open_options options;
+	struct ivshmem_mailbox *mailbox;
+	char name[16];
+
+	ivshmem_open_options_init(&options);
+	options.flags = IVSHMEM_OPEN_CREATE | IVSHMEM_OPEN_INIT;
+	options.create_size = TEST_REGION_SIZE;
+	options.init_name = "together";
+	options.peer_id = self->id;
+	pthread_barrier_wait(self->start);
+	if (ivshmem_open(self->path, &options, &self->region)) {
+		fprintf(stderr, "initialiser %d: %s\n", self->id, ivshmem_last_error_message());
+		self->failures++;
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "m%d", self->id);
+	if (ivshmem_mailbox_open(self->region, name, 8, &mailbox) ||
+	    ivshmem_mailbox_write(mailbox, &self->id, sizeof(self->id)))
+		self->failures++;
+	else
+		ivshmem_mailbox_close(mailbox);
+	return NULL;
+}
+
+/* Peers started together on a new file all lay it out: one layout must result, holding
+ * every peer's join and every peer's mailbox (a second layout written over the first
+ * would drop them). */
+static void test_concurrent_initialisers_share_one_layout(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 40; round++) {
+		struct initialiser peers[RACERS];
+		pthread_t threads[RACERS];
+		pthread_barrier_t start;
+		char path[64];
+
+		test_shm_path(path, sizeof(path), "init");
+		pthread_barrier_init(&start, NULL, RACERS);
+		for (int i = 0; i < RACERS; i++) {
+			peers[i] = (struct initialiser){ path, &start, i, 0, NULL };
+			assert_int_equal(pthread_create(&threads[i], NULL, initialise, &peers[i]),
+					 0);
+		}
+		for (int i = 0; i < RACERS; i++) {
+			pthread_join(threads[i], NULL);
+			assert_int_equal(peers[i].failures, 0);
+		}
+		for (int i = 0; i < RACERS; i++) {
+			struct ivshmem_peer_info info;
+			struct ivshmem_mailbox *mailbox;
+			int value = -1;
+			size_t length;
+			char name[16];
+
+			snprintf(name, sizeof(name), "m%d", i);
+			assert_int_equal(ivshmem_mailbox_open(peers[0].region, name, 0, &mailbox),
+					 0);
+			assert_int_equal(
+			    ivshmem_mailbox_read(mailbox, &value, sizeof(value), &length, NULL), 0);
+			assert_int_equal(value, i);
+			ivshmem_mailbox_close(mailbox);
+			assert_int_equal(ivshmem_peer_get_info(peers[0].region, i, &info), 0);
+			assert_int_equal(info.state, IVSHMEM_PEER_ALIVE);
+		}
+		for (int i = 0; i < RACERS; i++)
+			ivshmem_close(peers[i].region);
+		pthread_barrier_destroy(&start);
+		unlink(path);
+	}
+}
+
+static void *finish_layout_later(void *argument)
+{
+	uint8_t *base = argument;
+	struct timespec pause = { 0, 50 * 1000000 };
+
+	nanosleep(&pause, NULL);
+	layout_write(base, TEST_REGION_SIZE, "late");
+	return NULL;
+}
+
+/* A peer opening while another lays the region out waits for that layout, with INIT or
+ * without; an initialiser that never finishes (it died) ends the wait with BUSY and the
+ * way out, after the peer timeout. */
+static void test_opening_waits_for_an_initialiser(void **state)
+{
+	struct ivshmem_open_options options;
+	struct ivshmem_region *region, *raw;
+	struct layout_header *header;
+	struct timespec start;
+	pthread_t thread;
+	char path[64];
+	double waited;
+
+	(void)state;
+	test_shm_path(path, sizeof(path), "initwait");
+	raw = test_open_file(path, NULL, -1, IVSHMEM_OPEN_CREATE | IVSHMEM_OPEN_RAW, 0, 0);
+	header = (struct layout_header *)raw->base;
+	__atomic_store_n(&header->ready, LAYOUT_INITIALISING, __ATOMIC_RELEASE);
+	ivshmem_open_options_init(&options);
+	options.flags = IVSHMEM_OPEN_INIT;
+	options.peer_timeout_ms = 100;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(ivshmem_open(path, &options, &region), IVSHMEM_ERR_BUSY);
+	waited = seconds_since(&start);
+	assert_true(waited >= 0.1 && waited < 5);
+	assert_non_null(strstr(ivshmem_last_error_message(), "ivshmem init --force"));
+
+	assert_int_equal(pthread_create(&thread, NULL, finish_layout_later, raw->base), 0);
+	options.flags = 0;
+	options.peer_timeout_ms = 5000;
+	assert_int_equal(ivshmem_open(path, &options, &region), 0);
+	pthread_join(thread, NULL);
+	assert_string_equal(header->name, "late");
+	ivshmem_close(region);
+	ivshmem_close(raw);
+	unlink(path);
+}
+
 /* A creator that claimed a slot for this name and died before publishing it: a peer
  * opening the name waits for the peer timeout, abandons the claim and creates the name. */
 static void test_dead_creators_claim_is_abandoned(void **state)
@@ -202,6 +334,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent_creators_get_one_channel),
+		cmocka_unit_test(test_concurrent_initialisers_share_one_layout),
+		cmocka_unit_test(test_opening_waits_for_an_initialiser),
 		cmocka_unit_test(test_dead_creators_claim_is_abandoned),
 		cmocka_unit_test(test_other_claims_are_passed),
 		cmocka_unit_test(test_creation_in_progress_is_waited_for),
