@@ -4,7 +4,8 @@
  * input patches arbitrary bytes anywhere in it (as a hostile peer could), then every
  * reader runs: header validation, channel lookup and listing, ring consumption (a default
  * ring through peek, a low-latency one through recv's one-pass path and peek), mailbox
- * reads, the peer table. Any out-of-bounds access is a bug the sanitizers report.
+ * reads, the peer table, and the creation of a new channel over the patched directory.
+ * Any out-of-bounds access is a bug the sanitizers report.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ivshmem_mailbox_open(region, "m", 0, &mailbox) == 0) {
 		size_t length;
 
+		ivshmem_mailbox_read(mailbox, buffer, sizeof(buffer), &length, NULL);
+		ivshmem_mailbox_close(mailbox);
+	}
+	/* Creation walks the hostile directory: garbage states, claims of any hash (this
+	 * region's peer timeout is 1 ms, so a stuck one is abandoned at once), a hostile
+	 * allocation cursor. */
+	if (ivshmem_mailbox_open(region, "new", 64, &mailbox) == 0) {
+		size_t length;
+
+		ivshmem_mailbox_write(mailbox, data, size < 64 ? size : 64);
 		ivshmem_mailbox_read(mailbox, buffer, sizeof(buffer), &length, NULL);
 		ivshmem_mailbox_close(mailbox);
 	}
