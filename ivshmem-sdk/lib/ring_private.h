@@ -41,6 +41,9 @@ struct ivshmem_ring {
 	uint64_t mix_position;
 	uint64_t mix_value;
 	/* The other end's owner as waits last judged it (see other_end_gone). */
+	/* Sleeps that ended by time with the ring ready: a release or publish whose doorbell
+	 * never came. Always 0 unless the sleep protocol is broken; the tests check it. */
+	uint64_t late_wakeups;
 	uint32_t watched_owner;
 	uint64_t watched_epoch;
 	uint64_t watched_heartbeat;
