@@ -33,6 +33,18 @@
  * run on, or --cpus A,B. */
 static int bench_cpus[2];
 
+/* The region file: REGION_BYTES of /dev/shm, removed however the benchmark ends. */
+static char region_path[sizeof(((struct bench *)0)->path)];
+
+/* Either side that cannot go on removes the region file and leaves (async-signal-safe:
+ * the SIGCHLD handler uses it too); the parent's handler ends the run when a child does. */
+static void give_up(void)
+{
+	if (region_path[0])
+		unlink(region_path);
+	_exit(1);
+}
+
 static void pin_to(int side)
 {
 	cpu_set_t set;
@@ -42,7 +54,7 @@ static void pin_to(int side)
 	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
 		/* checked when the CPUs were chosen; a hotplug since is the only way here */
 		perror("ivshmem bench: sched_setaffinity");
-		_exit(1);
+		give_up();
 	}
 }
 
@@ -102,9 +114,6 @@ static int choose_cpus(const char *requested)
 	return 0;
 }
 
-/* The region file: REGION_BYTES of /dev/shm, removed however the benchmark ends. */
-static char region_path[sizeof(((struct bench *)0)->path)];
-
 /* Ctrl-C and kill: the file goes, then the signal does what it would have done. */
 static void on_interrupt(int signal_number)
 {
@@ -133,9 +142,7 @@ static void on_child_exit(int signal_number)
 		if (write(STDERR_FILENO, message, sizeof(message) - 1) < 0) {
 			/* nothing more to do: we are leaving anyway */
 		}
-		if (region_path[0])
-			unlink(region_path);
-		_exit(1);
+		give_up();
 	}
 }
 
@@ -159,7 +166,7 @@ pid_t start_child(struct bench *bench, void (*child_main)(struct bench *))
 		/* A side whose parent is gone (killed) would spin for ever on a CPU. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
-			_exit(1);
+			give_up();
 		pin_to(1);
 		child_main(bench);
 		_exit(0);
@@ -187,7 +194,7 @@ struct ivshmem_region *open_side(struct bench *bench, int peer)
 	options.peer_id = peer;
 	if (ivshmem_open(bench->path, &options, &region)) {
 		tool_fail(bench->path, -1);
-		_exit(1);
+		give_up();
 	}
 	return region;
 }
@@ -209,7 +216,7 @@ struct ivshmem_ring *open_ring(struct ivshmem_region *region, const char *name, 
 	while (error == IVSHMEM_ERR_NOT_FOUND);
 	if (error) {
 		tool_fail(name, error);
-		_exit(1);
+		give_up();
 	}
 	return ring;
 }
@@ -427,7 +434,7 @@ static void eventfd_child(struct bench *bench)
 	bench->flags->ready = 1;
 	for (uint64_t i = 0; i < bench->latency_rounds / 10; i++) {
 		if (read(event_a, &value, 8) != 8 || write(event_b, &value, 8) != 8)
-			_exit(1);
+			give_up();
 	}
 }
 
@@ -475,7 +482,7 @@ static void stream_sink_child(struct bench *bench)
 			ssize_t n = read(stream_in, message + got, sizeof(message) - got);
 
 			if (n <= 0)
-				_exit(1);
+				give_up();
 			got += (size_t)n;
 		}
 	}
