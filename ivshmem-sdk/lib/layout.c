@@ -263,18 +263,29 @@ static int channel_read(struct ivshmem_region *region, unsigned index, struct la
 	return channel_copy_check(region, copy, index) == 0 ? 1 : IVSHMEM_ERR_CORRUPT;
 }
 
+/* 1 if slot index is channel name, READY and valid (copied to copy); 0 if it is not that
+ * channel (a corrupt slot of another name must not hide this one); <0 if it is, corrupt. */
+static int match_channel(struct ivshmem_region *region, unsigned index, const char *name,
+			 struct layout_channel *copy)
+{
+	int found = channel_read(region, index, copy);
+
+	if (found == 0 || strncmp(copy->name, name, sizeof(copy->name)) != 0)
+		return 0;
+	if (found < 0)
+		return ivshmem_fail(IVSHMEM_ERR_CORRUPT, "channel '%s' (slot %u): %s", name, index,
+				    ivshmem_last_error_message());
+	return 1;
+}
+
 int layout_find_channel(struct ivshmem_region *region, const char *name,
 			struct layout_channel *copy)
 {
 	for (unsigned i = 0; i < IVSHMEM_MAX_CHANNELS; i++) {
-		int found = channel_read(region, i, copy);
+		int found = match_channel(region, i, name, copy);
 
-		if (found == 0 || strncmp(copy->name, name, sizeof(copy->name)) != 0)
-			continue; /* a corrupt slot of another name must not hide this one */
-		if (found < 0)
-			return ivshmem_fail(IVSHMEM_ERR_CORRUPT, "channel '%s' (slot %u): %s", name,
-					    i, ivshmem_last_error_message());
-		return (int)i;
+		if (found)
+			return found < 0 ? found : (int)i;
 	}
 	return ivshmem_fail(IVSHMEM_ERR_NOT_FOUND, "no channel named '%s'", name);
 }
@@ -413,14 +424,10 @@ int layout_open_channel(struct ivshmem_region *region, const char *name,
 		int error;
 
 		if (state == CHANNEL_READY) {
-			int found = channel_read(region, index, copy);
+			int found = match_channel(region, index, name, copy);
 
-			if (found != 0 && strncmp(copy->name, name, sizeof(copy->name)) == 0)
-				return found > 0
-					   ? 0
-					   : ivshmem_fail(IVSHMEM_ERR_CORRUPT,
-							  "channel '%s' (slot %u): %s", name, index,
-							  ivshmem_last_error_message());
+			if (found)
+				return found < 0 ? found : 0;
 			index++;
 		} else if (state == claim) {
 			error = wait_for_claim(region, index, claim, name, &watch);

@@ -254,11 +254,17 @@ static int wrong_role(const struct ivshmem_ring *ring, int wanted, const char *c
 }
 
 /* Reads the consumer's tail and checks it against what this producer published. */
+/* A consumer tail this producer can believe: within one capacity behind its head. */
+static inline bool tail_plausible(const struct ivshmem_ring *ring, uint64_t tail)
+{
+	return ring->published_head - tail <= ring->capacity && tail % 8 == 0;
+}
+
 static int producer_refresh_tail(struct ivshmem_ring *ring)
 {
 	uint64_t tail = __atomic_load_n(&ring->control->tail, __ATOMIC_ACQUIRE);
 
-	if (ring->published_head - tail > ring->capacity || tail % 8)
+	if (!tail_plausible(ring, tail))
 		return ivshmem_fail(IVSHMEM_ERR_CORRUPT,
 				    "ring: consumer tail %llu is outside [head-%llu, head=%llu]",
 				    (unsigned long long)tail, (unsigned long long)ring->capacity,
@@ -416,7 +422,7 @@ static inline void refresh_tail_ahead(struct ivshmem_ring *ring, uint64_t need)
 	if (producer_has_room(ring, need))
 		return;
 	tail = __atomic_load_n(&ring->control->tail, __ATOMIC_ACQUIRE);
-	if (ring->published_head - tail <= ring->capacity && tail % 8 == 0)
+	if (tail_plausible(ring, tail))
 		ring->cached_tail = tail;
 }
 

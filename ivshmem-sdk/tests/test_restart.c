@@ -225,11 +225,6 @@ static void heartbeating_producer_dies(const char *path, uint32_t flags)
 	nanosleep(&pause, NULL); /* a few heartbeats */
 }
 
-static uint64_t now_ms(void)
-{
-	return ivshmem_now_ns() / 1000000ull;
-}
-
 static void test_survivor_wait_reports_a_dead_producer_once(void **state)
 {
 	const char *path = ((struct fixture *)*state)->path;
@@ -244,13 +239,13 @@ static void test_survivor_wait_reports_a_dead_producer_once(void **state)
 
 	die_after(heartbeating_producer_dies, path, 0);
 	assert_int_equal(recv_number(consumer), 7); /* what it published is there */
-	start = now_ms();
+	start = test_now_ms();
 	assert_int_equal(
 	    ivshmem_ring_recv_wait(consumer, &value, sizeof(value), &length, 5000 * 1000000ull),
 	    IVSHMEM_ERR_PEER_GONE);
 	/* The heartbeat must stand still for the 100 ms timeout; well under the 5 s. */
-	assert_true(now_ms() - start >= 100);
-	assert_true(now_ms() - start < 3000);
+	assert_true(test_now_ms() - start >= 100);
+	assert_true(test_now_ms() - start < 3000);
 	/* Once per departure: the next wait just waits. */
 	assert_int_equal(
 	    ivshmem_ring_recv_wait(consumer, &value, sizeof(value), &length, 300 * 1000000ull),
@@ -265,11 +260,11 @@ static void test_survivor_wait_reports_a_dead_producer_once(void **state)
 	/* A clean departure (LEFT) is reported too, without waiting for a timeout. */
 	ivshmem_ring_close(producer);
 	ivshmem_close(producer_region);
-	start = now_ms();
+	start = test_now_ms();
 	assert_int_equal(
 	    ivshmem_ring_recv_wait(consumer, &value, sizeof(value), &length, 5000 * 1000000ull),
 	    IVSHMEM_ERR_PEER_GONE);
-	assert_true(now_ms() - start < 1000);
+	assert_true(test_now_ms() - start < 1000);
 	ivshmem_ring_close(consumer);
 	ivshmem_close(consumer_region);
 }
@@ -437,14 +432,14 @@ static void fan_in_departure(void **state, uint32_t leaves)
 	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 5000 * 1000000ull, &gone), 1);
 	assert_int_equal(gone, 99);
 	assert_int_equal(recv_number(rings[1]), 11);
-	start = now_ms();
+	start = test_now_ms();
 	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 5000 * 1000000ull, &gone),
 			 IVSHMEM_ERR_PEER_GONE);
 	assert_int_equal(gone, 1);
 	/* A crash shows as 100 ms of heartbeat silence, a departure at once. */
 	if (!leaves)
-		assert_true(now_ms() - start >= 100);
-	assert_true(now_ms() - start < (leaves ? 1000 : 3000));
+		assert_true(test_now_ms() - start >= 100);
+	assert_true(test_now_ms() - start < (leaves ? 1000 : 3000));
 	/* Once per departure: the next wait blocks again... */
 	gone = 99;
 	assert_int_equal(ivshmem_rings_wait_any_or_gone(rings, 3, 300 * 1000000ull, &gone),

@@ -358,25 +358,20 @@ static void test_reset_by_either_side(void **state)
 	pair_close(&pair);
 }
 
-static uint64_t now_ms(void)
-{
-	return ivshmem_now_ns() / 1000000ull;
-}
-
 static void test_wait_times_out(void **state)
 {
 	struct pair pair;
 	uint8_t buffer[64];
 	size_t length;
-	uint64_t start = now_ms();
+	uint64_t start = test_now_ms();
 
 	(void)state;
 	pair_open(&pair, "timeout", 1024);
 	assert_int_equal(
 	    ivshmem_ring_recv_wait(pair.consumer, buffer, sizeof(buffer), &length, 30 * 1000000ull),
 	    IVSHMEM_ERR_TIMEOUT);
-	assert_true(now_ms() - start >= 30);
-	assert_true(now_ms() - start < 1000);
+	assert_true(test_now_ms() - start >= 30);
+	assert_true(test_now_ms() - start < 1000);
 	pair_close(&pair);
 }
 

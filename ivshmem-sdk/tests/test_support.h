@@ -19,6 +19,11 @@
 
 #define TEST_REGION_SIZE (1u << 20)
 
+static inline uint64_t test_now_ms(void)
+{
+	return ivshmem_now_ns() / 1000000ull;
+}
+
 /* A loopback region with a unique name, laid out, joined as peer_id. */
 static inline struct ivshmem_region *test_open_loopback(const char *name, int peer_id)
 {
