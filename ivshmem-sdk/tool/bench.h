@@ -4,6 +4,7 @@
 #ifndef IVSHMEM_TOOL_BENCH_H
 #define IVSHMEM_TOOL_BENCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -14,6 +15,8 @@ struct shared_flags {
 	volatile uint64_t pong __attribute__((aligned(64)));
 	volatile uint64_t ready __attribute__((aligned(64)));
 	volatile uint64_t done __attribute__((aligned(64)));
+	volatile uint64_t round __attribute__((aligned(64)));	      /* the 1 MiB round to run */
+	volatile uint64_t round_started __attribute__((aligned(64))); /* the consumer's answer */
 };
 
 struct bench {
@@ -28,6 +31,23 @@ struct bench {
 static inline void relax(void)
 {
 	__builtin_ia32_pause();
+}
+
+/* Ends the run after a ring call failed for a reason retrying cannot mend (printed with
+ * the library's message), removing the region file. */
+__attribute__((noreturn, cold)) void ring_call_failed(int error, const char *call);
+
+/* A ring call's result: true when it succeeded; false when the ring was full or empty,
+ * after a pause, so the caller retries. Anything else ends the run: a loop that retried
+ * a message too big for its ring would spin for ever. */
+static inline bool ring_call_ok(int error, const char *call)
+{
+	if (error == 0)
+		return true;
+	if (error != IVSHMEM_ERR_FULL && error != IVSHMEM_ERR_EMPTY)
+		ring_call_failed(error, call);
+	relax();
+	return false;
 }
 
 pid_t start_child(struct bench *bench, void (*child_main)(struct bench *));

@@ -95,14 +95,19 @@ static void ring_round(struct latency_rings *rings, int ring_kind, int side, uin
 	size_t length;
 
 	if (side == 1) {
-		while (ivshmem_ring_recv(rings->in[ring_kind], message, MESSAGE, &length) != 0)
-			relax();
+		while (!ring_call_ok(
+		    ivshmem_ring_recv(rings->in[ring_kind], message, MESSAGE, &length),
+		    "ring_recv"))
+			;
 	}
-	while (ivshmem_ring_send(rings->out[ring_kind], message, MESSAGE) != 0)
-		relax();
+	while (
+	    !ring_call_ok(ivshmem_ring_send(rings->out[ring_kind], message, MESSAGE), "ring_send"))
+		;
 	if (side == 0) {
-		while (ivshmem_ring_recv(rings->in[ring_kind], message, MESSAGE, &length) != 0)
-			relax();
+		while (!ring_call_ok(
+		    ivshmem_ring_recv(rings->in[ring_kind], message, MESSAGE, &length),
+		    "ring_recv"))
+			;
 	}
 }
 
