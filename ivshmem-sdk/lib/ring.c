@@ -94,11 +94,11 @@ static int ring_attach(struct ivshmem_ring *ring, const struct layout_channel *c
 	ring->control = control;
 	ring->data = (uint8_t *)(control + 1);
 	ring->inband = policy & RING_POLICY_LOW_LATENCY;
-	ring->streaming = flags & IVSHMEM_RING_STREAMING;
 	ring->align_mask = ring->inband ? LAYOUT_CACHE_LINE - 1 : 7;
 	ring->header_bytes = ring->inband ? RECORD_INBAND_HEADER : sizeof(struct layout_record);
 	ring->capacity = capacity;
 	ring->max_message = capacity / 2 - ring->header_bytes;
+	copy_policy_init(&ring->copy, (uint32_t)flags, capacity);
 	ring->vector = channel->vector;
 	ring->mix_position = UINT64_MAX; /* positions are multiples of 8: none matches */
 	head = __atomic_load_n(&control->head, __ATOMIC_ACQUIRE);
@@ -170,6 +170,11 @@ IVSHMEM_EXPORT int ivshmem_ring_open(struct ivshmem_region *region, const char *
 	*ring_out = NULL;
 	if (!region->header)
 		return ivshmem_fail(IVSHMEM_ERR_NOT_INITIALISED, "region has no layout");
+	if (create && (create->flags & IVSHMEM_RING_CACHED) &&
+	    (create->flags & IVSHMEM_RING_STREAMING))
+		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT,
+				    "ring_open: IVSHMEM_RING_CACHED and IVSHMEM_RING_STREAMING "
+				    "exclude each other");
 	error = layout_copy_name(name, checked, sizeof(checked), "channel name");
 	if (error)
 		return error;
@@ -401,6 +406,8 @@ static __attribute__((noinline)) int send_general(struct ivshmem_ring *ring, con
 	if (length && !message)
 		return ivshmem_fail(IVSHMEM_ERR_INVALID_ARGUMENT, "ring_send: null message");
 	error = ivshmem_ring_reserve(ring, length, &buffer);
+	if (error == IVSHMEM_ERR_FULL)
+		copy_note_full(&ring->copy, length, ivshmem_now_ns());
 	if (error)
 		return error;
 	if (length)

@@ -185,38 +185,6 @@ static void wraparound_against_model(uint32_t flags)
 	pair_close(&pair);
 }
 
-/* send copies messages of 64 KiB and more with streaming stores on a ring opened with
- * IVSHMEM_RING_STREAMING, with memcpy otherwise: both must deliver every byte, at any
- * length and alignment. */
-static void test_large_messages_both_copy_methods(void **state)
-{
-	size_t size = 100000 + 63, length;
-	uint8_t *out = malloc(size + 64), *in = malloc(size + 64);
-
-	(void)state;
-	for (int streaming = 0; streaming < 2; streaming++) {
-		struct pair pair;
-
-		pair_open_flags(&pair, streaming ? "large_s" : "large", 512 * 1024,
-				streaming ? IVSHMEM_RING_STREAMING : 0);
-		for (unsigned i = 0; i < 20; i++) {
-			size_t this_length = size - i;
-
-			for (size_t j = 0; j < this_length; j++)
-				out[j + i % 7] = (uint8_t)(j * 13 + i + (unsigned)streaming);
-			assert_int_equal(ivshmem_ring_send(pair.producer, out + i % 7, this_length),
-					 0);
-			assert_int_equal(ivshmem_ring_recv(pair.consumer, in, size + 64, &length),
-					 0);
-			assert_int_equal(length, this_length);
-			assert_memory_equal(in, out + i % 7, this_length);
-		}
-		pair_close(&pair);
-	}
-	free(out);
-	free(in);
-}
-
 static void test_wraparound_against_model(void **state)
 {
 	(void)state;
@@ -529,7 +497,6 @@ int main(void)
 		cmocka_unit_test(test_empty_then_one_message),
 		cmocka_unit_test(test_full_and_limits),
 		cmocka_unit_test(test_wraparound_against_model),
-		cmocka_unit_test(test_large_messages_both_copy_methods),
 		cmocka_unit_test(test_wraparound_low_latency),
 		cmocka_unit_test(test_batch_publish_and_consume),
 		cmocka_unit_test(test_hostile_indices_and_records),

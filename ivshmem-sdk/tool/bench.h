@@ -15,8 +15,8 @@ struct shared_flags {
 	volatile uint64_t pong __attribute__((aligned(64)));
 	volatile uint64_t ready __attribute__((aligned(64)));
 	volatile uint64_t done __attribute__((aligned(64)));
-	volatile uint64_t round __attribute__((aligned(64)));	      /* the 1 MiB round to run */
-	volatile uint64_t round_started __attribute__((aligned(64))); /* the consumer's answer */
+	/* When the 1 MiB consumer had received each window's last message (bench.c). */
+	volatile uint64_t window_end_ns[6] __attribute__((aligned(64)));
 };
 
 struct bench {
