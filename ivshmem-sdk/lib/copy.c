@@ -29,11 +29,16 @@
 
 #include "ring_private.h"
 
-#define EPOCH_MIN_BYTES (4ull << 20)	     /* at least, and two laps: enough sends to time */
-#define PROBE_FIRST	8u		     /* exploit epochs before the first re-probe... */
-#define PROBE_MOST	256u		     /* ...doubling per confirmation, up to this */
-#define SWITCH_MARGIN	1.15		     /* the other method must be this much faster */
-#define STALL_NS	(10ull * 1000000ull) /* a wait this long says nothing of copies */
+#define EPOCH_MIN_BYTES (4ull << 20) /* at least, and two laps: enough sends to time */
+#define PROBE_FIRST	8u	     /* exploit epochs before the first re-probe... */
+#define PROBE_MOST	256u	     /* ...doubling per confirmation, up to this */
+#define SWITCH_MARGIN	1.15	     /* the other method must be this much faster */
+/* A wait longer than 10 ms plus 10 ns a byte (a consumer slower than 0.1 GB/s) is a
+ * consumer that paused, not its pace: that send is not counted. A probe that meets this
+ * many of them ends without a verdict (it could otherwise never finish). */
+#define STALL_NS	  (10ull * 1000000ull)
+#define STALL_NS_PER_BYTE 10u
+#define PROBE_STALLS_MOST 8u
 
 /* Streaming stores (SSE2, present on every x86-64), then a store fence: the fence orders
  * them before the publish that follows, as ordinary stores are ordered by x86 itself. */
@@ -88,6 +93,18 @@ static void switch_to(struct copy_policy *policy, uint8_t method)
 {
 	policy->current = method;
 	policy->skip_bytes = policy->lap_bytes;
+	policy->measured_bytes = policy->measured_ns = 0;
+	policy->stalls = 0;
+}
+
+/* Back to the chosen method after a probe, on the schedule the probe interrupted if it
+ * came out of turn. */
+static void end_probe(struct copy_policy *policy)
+{
+	policy->epochs_to_probe =
+	    policy->resume_epochs ? policy->resume_epochs : policy->probe_interval;
+	policy->resume_epochs = 0;
+	switch_to(policy, policy->chosen);
 }
 
 /* An epoch of the current method has been measured: decide what the next one uses. */
@@ -97,6 +114,7 @@ static void end_epoch(struct copy_policy *policy)
 	double rate = (double)policy->measured_bytes / (double)policy->measured_ns;
 
 	policy->measured_bytes = policy->measured_ns = 0;
+	policy->stalls = 0;
 	if (current != policy->chosen) { /* a probe ended */
 		policy->rate[current] = rate;
 		if (rate > policy->chosen_rate * SWITCH_MARGIN) {
@@ -108,11 +126,12 @@ static void end_epoch(struct copy_policy *policy)
 		} else if (policy->probe_interval < PROBE_MOST && !policy->resume_epochs) {
 			policy->probe_interval *= 2;
 		}
-		policy->epochs_to_probe =
-		    policy->resume_epochs ? policy->resume_epochs : policy->probe_interval;
-		policy->resume_epochs = 0;
-		if (policy->chosen != current)
-			switch_to(policy, policy->chosen);
+		if (policy->chosen != current) {
+			end_probe(policy);
+		} else {
+			policy->epochs_to_probe = policy->probe_interval;
+			policy->resume_epochs = 0;
+		}
 		return;
 	}
 	/* Half the recent rate: the vCPUs may have moved apart. The other method is probed
@@ -147,10 +166,9 @@ void copy_policy_account(struct copy_policy *policy, size_t length, uint64_t sta
 		policy->skip_bytes -= length < policy->skip_bytes ? length : policy->skip_bytes;
 		return;
 	}
-	if (waited > STALL_NS) {
-		/* The consumer stopped (or the application did something else between its
-		 * tries): this epoch's figure would be the pause's, start it again. */
-		policy->measured_bytes = policy->measured_ns = 0;
+	if (waited > STALL_NS + (uint64_t)length * STALL_NS_PER_BYTE) {
+		if (policy->current != policy->chosen && ++policy->stalls >= PROBE_STALLS_MOST)
+			end_probe(policy);
 		return;
 	}
 	policy->measured_bytes += length;
@@ -170,6 +188,7 @@ void copy_into_ring(struct ivshmem_ring *ring, void *destination, const void *so
 
 	if (length < COPY_LARGE_BYTES) {
 		memcpy(destination, source, length);
+		policy->full_since_ns = 0; /* a large send given up: its wait ends here */
 		return;
 	}
 	start_ns = policy->adaptive ? ivshmem_now_ns() : 0;

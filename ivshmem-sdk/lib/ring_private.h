@@ -31,6 +31,7 @@ struct copy_policy {
 	uint32_t probe_interval; /* epochs between probes of the other method */
 	uint32_t resume_epochs;	 /* a probe out of turn: the epochs that were left */
 	uint32_t switches;	 /* times the choice changed (tests and figures) */
+	uint32_t stalls;	 /* sends not counted this epoch: the consumer paused */
 };
 
 struct ivshmem_ring {

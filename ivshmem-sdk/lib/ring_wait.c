@@ -98,6 +98,11 @@ IVSHMEM_EXPORT int ivshmem_ring_wait(struct ivshmem_ring *ring, size_t length, u
 
 		if (ring_ready(ring, total))
 			return 0;
+		/* A producer waiting for room before a large send: the wait is the consumer's
+		 * pace, which the copy policy weighs (as a send that finds the ring full). */
+		if (ring->role == IVSHMEM_RING_PRODUCER && length >= COPY_LARGE_BYTES &&
+		    ring->copy.adaptive && !ring->copy.full_since_ns)
+			copy_note_full(&ring->copy, length, ivshmem_now_ns());
 		/* Adaptive spin: grow the budget when spinning paid off, shrink when not. */
 		for (uint32_t i = 0; i < ring->spin_iterations; i++) {
 			cpu_relax();

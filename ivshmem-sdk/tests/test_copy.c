@@ -151,10 +151,9 @@ static void test_no_switch_without_margin(void **state)
 	assert_int_equal(policy.switches, 0);
 }
 
-/* Waiting for room counts, a stall does not: the same copy time, but memcpy makes the
- * producer wait 3 ms more per message; one 20 ms stall in a streaming epoch is not held
- * against streaming. */
-static void test_waits_count_and_stalls_do_not(void **state)
+/* Waiting for room counts: the same copy time, but memcpy makes the producer wait 3 ms
+ * more per message, so streaming wins. */
+static void test_waits_count(void **state)
 {
 	uint64_t clock_ns = 1;
 	struct copy_policy policy;
@@ -164,8 +163,6 @@ static void test_waits_count_and_stalls_do_not(void **state)
 	for (unsigned i = 0; i < 64; i++) {
 		uint64_t wait = policy.current == COPY_CACHED ? 3000000 : 100000;
 
-		if (policy.current == COPY_STREAMING && i == 40)
-			wait = 20000000;
 		copy_note_full(&policy, MIB, clock_ns);
 		clock_ns += wait;
 		copy_policy_account(&policy, MIB, clock_ns, clock_ns + 50000);
@@ -177,10 +174,60 @@ static void test_waits_count_and_stalls_do_not(void **state)
 	assert_int_equal(policy.full_since_ns, 0);
 }
 
+/* One send of a large message after a wait of clock_ns + wait_ns. */
+static void send_after_wait(struct copy_policy *policy, uint64_t *clock_ns, uint64_t wait_ns)
+{
+	copy_note_full(policy, MIB, *clock_ns);
+	*clock_ns += wait_ns;
+	copy_policy_account(policy, MIB, *clock_ns, *clock_ns + 30000);
+	*clock_ns += 30000;
+}
+
+/* A consumer that pauses: a 40 ms wait is left out and the epoch goes on (it is not
+ * restarted, so pauses more often than once an epoch cannot freeze the policy); a 64 MiB
+ * message's 20 ms wait at 3.5 GB/s is its pace, not a pause; a probe whose sends keep
+ * stalling ends without a verdict. */
+static void test_stalls_are_left_out(void **state)
+{
+	const double rate[2] = { [COPY_CACHED] = 35, [COPY_STREAMING] = 15 };
+	uint64_t bytes[2] = { 0, 0 }, clock_ns = 1, before_bytes, before_ns;
+	struct copy_policy policy;
+	uint32_t interval;
+
+	(void)state;
+	copy_policy_init(&policy, 0, RING);
+	feed(&policy, rate, RING + 4 * MIB, bytes, &clock_ns); /* lap skipped, 4 MiB measured */
+	assert_int_equal(policy.measured_bytes, 4 * MIB);
+	before_bytes = policy.measured_bytes;
+	before_ns = policy.measured_ns;
+	send_after_wait(&policy, &clock_ns, 40000000);
+	assert_int_equal(policy.measured_bytes, before_bytes);
+	assert_int_equal(policy.measured_ns, before_ns);
+	send_after_wait(&policy, &clock_ns, 20000000);
+	assert_int_equal(policy.measured_bytes, 5 * MIB);
+	copy_note_full(&policy, 64 * MIB, clock_ns);
+	clock_ns += 20000000;
+	copy_policy_account(&policy, 64 * MIB, clock_ns, clock_ns + 1000);
+	assert_int_equal(policy.measured_bytes, 0); /* it ended the epoch */
+
+	/* Run to the first probe, past its lap, then stall every send. */
+	while (policy.current == policy.chosen || policy.skip_bytes)
+		feed(&policy, rate, MIB, bytes, &clock_ns);
+	interval = policy.probe_interval;
+	for (unsigned i = 0; i < 8; i++)
+		send_after_wait(&policy, &clock_ns, 40000000);
+	assert_int_equal(policy.current, policy.chosen);
+	assert_int_equal(policy.chosen, COPY_CACHED);
+	assert_int_equal(policy.switches, 0);
+	assert_int_equal(policy.probe_interval, interval);
+	assert_int_equal(policy.epochs_to_probe, interval);
+}
+
 /* The flags fix the method whatever the rates; both at once are refused. */
 static void test_flags_fix_the_method(void **state)
 {
 	const double rate[2] = { [COPY_CACHED] = 3.5, [COPY_STREAMING] = 15 };
+	const double close_rates[2] = { [COPY_CACHED] = 35, [COPY_STREAMING] = 15 };
 	uint64_t bytes[2] = { 0, 0 }, clock_ns = 1;
 	struct ivshmem_ring_options options;
 	struct ivshmem_region *region;
@@ -193,7 +240,11 @@ static void test_flags_fix_the_method(void **state)
 	feed(&policy, rate, 256 * MIB, bytes, &clock_ns);
 	assert_int_equal(bytes[COPY_STREAMING], 0);
 	copy_policy_init(&policy, IVSHMEM_RING_STREAMING, RING);
+	assert_false(policy.adaptive);
 	assert_int_equal(policy.current, COPY_STREAMING);
+	memset(bytes, 0, sizeof(bytes));
+	feed(&policy, close_rates, 256 * MIB, bytes, &clock_ns);
+	assert_int_equal(bytes[COPY_CACHED], 0);
 
 	region = test_open_loopback("copyflags", 0);
 	ivshmem_ring_options_init(&options);
@@ -203,6 +254,54 @@ static void test_flags_fix_the_method(void **state)
 			 IVSHMEM_ERR_INVALID_ARGUMENT);
 	assert_null(ring);
 	assert_non_null(strstr(ivshmem_last_error_message(), "exclude each other"));
+	ivshmem_close(region);
+}
+
+/* On real rings: the open flags reach the producer's policy, and a large send that finds
+ * the ring full starts the wait the next large send is charged with. */
+static void test_rings_wire_the_policy(void **state)
+{
+	const uint32_t flags[3] = { 0, IVSHMEM_RING_STREAMING, IVSHMEM_RING_CACHED };
+	static uint8_t message[100000];
+	struct ivshmem_ring_options options;
+	struct ivshmem_region *region;
+	struct ivshmem_ring *producer, *consumer;
+	size_t length;
+
+	(void)state;
+	region = test_open_loopback("copywire", 0);
+	for (unsigned f = 0; f < 3; f++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "w%u", f);
+		ivshmem_ring_options_init(&options);
+		options.capacity = 256 * 1024;
+		options.producer_peer = options.consumer_peer = 0;
+		options.flags = flags[f];
+		assert_int_equal(
+		    ivshmem_ring_open(region, name, IVSHMEM_RING_PRODUCER, &options, &producer), 0);
+		assert_int_equal(producer->copy.adaptive, flags[f] == 0);
+		assert_int_equal(producer->copy.current,
+				 flags[f] == IVSHMEM_RING_STREAMING ? COPY_STREAMING : COPY_CACHED);
+		if (flags[f] == 0) {
+			assert_int_equal(
+			    ivshmem_ring_open(region, name, IVSHMEM_RING_CONSUMER, NULL, &consumer),
+			    0);
+			while (ivshmem_ring_send(producer, message, sizeof(message)) == 0)
+				;
+			assert_true(producer->copy.full_since_ns != 0);
+			assert_int_equal(
+			    ivshmem_ring_recv(consumer, message, sizeof(message), &length), 0);
+			assert_int_equal(ivshmem_ring_send(producer, message, sizeof(message)), 0);
+			assert_int_equal(producer->copy.full_since_ns, 0);
+			/* A wait for room before a large send starts it too. */
+			assert_int_equal(ivshmem_ring_wait(producer, sizeof(message), 1000000),
+					 IVSHMEM_ERR_TIMEOUT);
+			assert_true(producer->copy.full_since_ns != 0);
+			ivshmem_ring_close(consumer);
+		}
+		ivshmem_ring_close(producer);
+	}
 	ivshmem_close(region);
 }
 
@@ -266,7 +365,9 @@ int main(void)
 		cmocka_unit_test(test_placement_change_is_followed),
 		cmocka_unit_test(test_sudden_drop_probes_at_once),
 		cmocka_unit_test(test_no_switch_without_margin),
-		cmocka_unit_test(test_waits_count_and_stalls_do_not),
+		cmocka_unit_test(test_waits_count),
+		cmocka_unit_test(test_stalls_are_left_out),
+		cmocka_unit_test(test_rings_wire_the_policy),
 		cmocka_unit_test(test_flags_fix_the_method),
 		cmocka_unit_test(test_every_method_delivers),
 	};

@@ -38,15 +38,14 @@ static inline void relax(void)
 __attribute__((noreturn, cold)) void ring_call_failed(int error, const char *call);
 
 /* A ring call's result: true when it succeeded; false when the ring was full or empty,
- * after a pause, so the caller retries. Anything else ends the run: a loop that retried
- * a message too big for its ring would spin for ever. */
+ * for the caller to pause (if it did nothing else) and retry. Anything else ends the
+ * run: a loop that retried a message too big for its ring would spin for ever. */
 static inline bool ring_call_ok(int error, const char *call)
 {
 	if (error == 0)
 		return true;
 	if (error != IVSHMEM_ERR_FULL && error != IVSHMEM_ERR_EMPTY)
 		ring_call_failed(error, call);
-	relax();
 	return false;
 }
 

@@ -98,16 +98,16 @@ static void ring_round(struct latency_rings *rings, int ring_kind, int side, uin
 		while (!ring_call_ok(
 		    ivshmem_ring_recv(rings->in[ring_kind], message, MESSAGE, &length),
 		    "ring_recv"))
-			;
+			relax();
 	}
 	while (
 	    !ring_call_ok(ivshmem_ring_send(rings->out[ring_kind], message, MESSAGE), "ring_send"))
-		;
+		relax();
 	if (side == 0) {
 		while (!ring_call_ok(
 		    ivshmem_ring_recv(rings->in[ring_kind], message, MESSAGE, &length),
 		    "ring_recv"))
-			;
+			relax();
 	}
 }
 
