@@ -117,21 +117,17 @@ static void end_epoch(struct copy_policy *policy)
 	policy->stalls = 0;
 	if (current != policy->chosen) { /* a probe ended */
 		policy->rate[current] = rate;
-		if (rate > policy->chosen_rate * SWITCH_MARGIN) {
+		if (rate > policy->chosen_rate * SWITCH_MARGIN) { /* it stays, probing anew */
 			policy->chosen = current;
 			policy->chosen_rate = rate;
-			policy->probe_interval = PROBE_FIRST;
+			policy->probe_interval = policy->epochs_to_probe = PROBE_FIRST;
+			policy->resume_epochs = 0;
 			policy->switches++;
-			policy->resume_epochs = 0;
-		} else if (policy->probe_interval < PROBE_MOST && !policy->resume_epochs) {
+			return;
+		}
+		if (policy->probe_interval < PROBE_MOST && !policy->resume_epochs)
 			policy->probe_interval *= 2;
-		}
-		if (policy->chosen != current) {
-			end_probe(policy);
-		} else {
-			policy->epochs_to_probe = policy->probe_interval;
-			policy->resume_epochs = 0;
-		}
+		end_probe(policy);
 		return;
 	}
 	/* Half the recent rate: the vCPUs may have moved apart. The other method is probed
